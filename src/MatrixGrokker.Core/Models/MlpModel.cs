@@ -1,0 +1,139 @@
+using MatrixGrokker.Options;
+using MatrixGrokker.Runtime;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MatrixGrokker.Models;
+
+/// <summary>
+/// Multilayer perceptron <c>2n² → hidden → … → hidden → n²</c> with <see cref="ModelOptions.NumLayers"/> Linear layers
+/// and the chosen activation between them.
+/// </summary>
+public sealed class MlpModel : nn.Module<Tensor, Tensor>, IModel
+{
+    // Registered as fields so TorchSharp names them layers.{i} and acts.{i}.
+    private readonly ModuleList<Linear> layers;
+    private readonly ModuleList<nn.Module<Tensor, Tensor>> acts;
+
+    /// <summary>Builds the model from options, initialising parameters from <paramref name="seed"/>.</summary>
+    /// <param name="options">Shape of the network.</param>
+    /// <param name="seed">Seed of the parameter initialisation.</param>
+    public MlpModel(ModelOptions options, long seed)
+        : this(options?.MatrixSize ?? throw new ArgumentNullException(nameof(options)), options.HiddenDim, options.NumLayers, options.Activation, seed, options.InitScale)
+    {
+    }
+
+    /// <summary>Builds an MLP for n×n products.</summary>
+    /// <param name="matrixSize">n.</param>
+    /// <param name="hiddenDim">Width of each hidden layer.</param>
+    /// <param name="numLayers">Number of Linear layers, at least 2.</param>
+    /// <param name="activation">Activation between layers.</param>
+    /// <param name="seed">Seed of the parameter initialisation (PyTorch's default Linear init).</param>
+    /// <param name="initScale">Every parameter is multiplied by this after initialisation.</param>
+    public MlpModel(int matrixSize, int hiddenDim, int numLayers, ActivationKind activation, long seed, double initScale = 1.0)
+        : base(TorchRuntime.Checked(nameof(MlpModel)))
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(matrixSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(hiddenDim, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(numLayers, 2);
+
+        MatrixSize = matrixSize;
+        InputSize = 2 * matrixSize * matrixSize;
+        OutputSize = matrixSize * matrixSize;
+        HiddenDim = hiddenDim;
+        Activation = activation;
+
+        layers = new ModuleList<Linear>();
+        acts = new ModuleList<nn.Module<Tensor, Tensor>>();
+
+        // Initialise under a private generator state so model creation never disturbs the caller's RNG stream.
+        using (var scope = NewDisposeScope())
+        {
+            var saved = random.get_rng_state();
+            random.manual_seed(seed);
+            for (var i = 0; i < numLayers; i++)
+            {
+                var inFeatures = i == 0 ? InputSize : hiddenDim;
+                var outFeatures = i == numLayers - 1 ? OutputSize : hiddenDim;
+                layers.Add(nn.Linear(inFeatures, outFeatures));
+                if (i < numLayers - 1)
+                {
+                    acts.Add(CreateActivation(activation));
+                }
+            }
+
+            random.set_rng_state(saved);
+        }
+
+        RegisterComponents();
+
+        if (initScale != 1.0)
+        {
+            using var noGrad = no_grad();
+            foreach (var p in parameters())
+            {
+                p.mul_(initScale);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public int MatrixSize { get; }
+
+    /// <inheritdoc />
+    public int InputSize { get; }
+
+    /// <inheritdoc />
+    public int OutputSize { get; }
+
+    /// <summary>Width of each hidden layer.</summary>
+    public int HiddenDim { get; }
+
+    /// <summary>Activation between Linear layers.</summary>
+    public ActivationKind Activation { get; }
+
+    /// <summary>Number of Linear layers.</summary>
+    public int LayerCount => layers.Count;
+
+    /// <summary>The Linear layers in forward order.</summary>
+    public IReadOnlyList<Linear> Layers => [.. layers];
+
+    nn.Module<Tensor, Tensor> IModel.Module => this;
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor input)
+    {
+        var x = input;
+        for (var i = 0; i < layers.Count; i++)
+        {
+            x = layers[i].call(x);
+            if (i < acts.Count)
+            {
+                x = acts[i].call(x);
+            }
+        }
+
+        return x;
+    }
+
+    /// <inheritdoc />
+    public Tensor Forward(Tensor input) => call(input);
+
+    /// <inheritdoc />
+    public IReadOnlyList<NamedWeight> GetWeights() =>
+        layers.Select((l, i) => new NamedWeight($"layers.{i}.weight", l.weight!)).ToArray();
+
+    /// <inheritdoc />
+    public ActivationRecorder RecordActivations() =>
+        new(layers.Take(acts.Count).Cast<nn.Module<Tensor, Tensor>>().ToArray(), acts.ToArray());
+
+    private static nn.Module<Tensor, Tensor> CreateActivation(ActivationKind kind) => kind switch
+    {
+        ActivationKind.Relu => nn.ReLU(),
+        ActivationKind.Tanh => nn.Tanh(),
+        ActivationKind.Sigmoid => nn.Sigmoid(),
+        ActivationKind.Gelu => nn.GELU(),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown activation."),
+    };
+}

@@ -1,0 +1,325 @@
+using System.Diagnostics;
+using MatrixGrokker.Analysis;
+using MatrixGrokker.Data;
+using MatrixGrokker.Models;
+using MatrixGrokker.Options;
+using MatrixGrokker.Regularization;
+using MatrixGrokker.Runtime;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MatrixGrokker.Training;
+
+/// <summary>
+/// Trains an <see cref="IModel"/> on an <see cref="IDataset"/> with AdamW and MSE: seeded shuffled mini-batches,
+/// validation every epoch, analyzers on an exact step schedule, a regulariser between backward and step, and
+/// callbacks that can observe and steer every stage.
+/// </summary>
+public sealed class Trainer : IDisposable
+{
+    private readonly IModel _model;
+    private readonly IDataset _data;
+    private readonly MatrixGrokkerOptions _options;
+    private readonly IRegularizer _regularizer;
+    private readonly IReadOnlyList<IAnalyzer> _analyzers;
+    private readonly List<ITrainerCallback> _callbacks;
+    private readonly ILogger _logger;
+    private readonly AdamW _optimizer;
+    private readonly Generator _shuffle;
+    private readonly Tensor _probe;
+
+    /// <summary>Creates a trainer. Options are validated here.</summary>
+    /// <param name="model">The model to train (its parameters are updated in place).</param>
+    /// <param name="data">Training and validation data.</param>
+    /// <param name="options">Run settings; <see cref="Microsoft.Extensions.Options.OptionsValidationException"/> when invalid.</param>
+    /// <param name="regularizer">Sets weight decay each step; default constant <see cref="TrainingOptions.WeightDecay"/>.</param>
+    /// <param name="analyzers">Analyzers run every <see cref="MetricsOptions.IntervalSteps"/> steps and at the end.</param>
+    /// <param name="callbacks">Observers that may act on the run.</param>
+    /// <param name="logger">Progress log.</param>
+    public Trainer(
+        IModel model,
+        IDataset data,
+        MatrixGrokkerOptions options,
+        IRegularizer? regularizer = null,
+        IEnumerable<IAnalyzer>? analyzers = null,
+        IEnumerable<ITrainerCallback>? callbacks = null,
+        ILogger<Trainer>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(options);
+        TorchRuntime.EnsureAvailable();
+        OptionsGuard.ThrowIfInvalid(options);
+        if (model.InputSize != data.InputSize || model.OutputSize != data.OutputSize)
+        {
+            throw new ArgumentException(
+                $"Model maps {model.InputSize} → {model.OutputSize} values but the data has {data.InputSize} → {data.OutputSize}.",
+                nameof(data));
+        }
+
+        _model = model;
+        _data = data;
+        _options = options;
+        _regularizer = regularizer ?? new ConstantWeightDecay(options.Training.WeightDecay);
+        _analyzers = analyzers?.ToArray() ?? [];
+        _callbacks = callbacks?.ToList() ?? [];
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+
+        var training = options.Training;
+        _optimizer = optim.AdamW(model.Module.parameters(), lr: training.LearningRate, weight_decay: training.WeightDecay);
+        _shuffle = new Generator((ulong)training.Seed ^ 0x5DEECE66DUL);
+
+        var probeRows = Math.Min(options.Metrics.ProbeSize, data.ValidationCount);
+        _probe = data.ValidationInputs.narrow(0, 0, probeRows).clone().DetachFromDisposeScope();
+
+        StepsPerEpoch = (data.TrainCount + training.BatchSize - 1) / training.BatchSize;
+        Context = new TrainingContext(model, options, StepsPerEpoch);
+    }
+
+    /// <summary>Mini-batches per epoch.</summary>
+    public int StepsPerEpoch { get; }
+
+    /// <summary>The run's live state.</summary>
+    public TrainingContext Context { get; }
+
+    /// <summary>The AdamW optimizer (its param groups carry the learning rate and weight decay last applied).</summary>
+    public OptimizerHelper Optimizer => _optimizer;
+
+    /// <summary>The regulariser in use.</summary>
+    public IRegularizer Regularizer => _regularizer;
+
+    /// <summary>The registered callbacks; add before calling <see cref="Train"/>.</summary>
+    public IList<ITrainerCallback> Callbacks => _callbacks;
+
+    /// <summary>Trains until convergence, the epoch limit, a stop request or cancellation.</summary>
+    /// <param name="cancellationToken">Stops training after the current step; the result says <see cref="StopReason.Cancelled"/>.</param>
+    /// <param name="progress">Receives one <see cref="TrainingProgress"/> per epoch.</param>
+    public TrainingResult Train(CancellationToken cancellationToken = default, IProgress<TrainingProgress>? progress = null)
+    {
+        var ctx = Context;
+        var training = _options.Training;
+        var totalSteps = (long)StepsPerEpoch * training.Epochs;
+        var wall = Stopwatch.StartNew();
+        long stepTicks = 0;
+        long stepsThisCall = 0;
+        var grok = new GrokkingTracker(training.GrokThreshold);
+        var reason = StopReason.MaxEpochs;
+        var message = $"reached the epoch limit ({training.Epochs})";
+
+        TrainerLog.TrainingStarted(_logger, _model.Module.parameters().Sum(p => p.numel()), _data.TrainCount, StepsPerEpoch, training.Epochs);
+        Notify(static (c, x) => c.OnTrainBegin(x), ctx);
+        _model.Module.train();
+        try
+        {
+            for (var epoch = ctx.Epoch + 1; epoch <= training.Epochs; epoch++)
+            {
+                ctx.Epoch = epoch;
+                Notify(static (c, x) => c.OnEpochBegin(x), ctx);
+
+                var epochStart = Stopwatch.GetTimestamp();
+                var (trainLoss, trainAccuracy, steps) = RunEpoch(ctx, totalSteps, cancellationToken);
+                var epochTicks = Stopwatch.GetTimestamp() - epochStart;
+                stepTicks += epochTicks;
+                stepsThisCall += steps;
+
+                var validation = Evaluator.Evaluate(_model, _data.ValidationInputs, _data.ValidationTargets, training.AccuracyTolerance);
+                Notify((c, x) => c.OnValidationEnd(x, validation), ctx);
+                if (_options.Metrics.RunAtEpochEnd)
+                {
+                    RunAnalyzers(ctx, AnalysisTrigger.EpochEnd);
+                }
+
+                var metrics = new EpochMetrics(
+                    epoch, ctx.GlobalStep, trainLoss, trainAccuracy, validation.Loss, validation.Accuracy,
+                    ctx.LearningRate, ctx.WeightDecay, steps / Stopwatch.GetElapsedTime(0, epochTicks).TotalSeconds,
+                    wall.Elapsed, ctx.LatestAnalysis?.Flatten() ?? new Dictionary<string, double>());
+                ctx.HistoryList.Add(metrics);
+                TrainerLog.EpochCompleted(_logger, epoch, trainLoss, trainAccuracy, validation.Loss, validation.Accuracy, ctx.WeightDecay, metrics.IterationsPerSecond);
+                Notify((c, x) => c.OnEpochEnd(x, metrics), ctx);
+
+                if (grok.Observe(epoch, trainAccuracy, validation.Accuracy) is { } grokked)
+                {
+                    TrainerLog.GrokkingDetected(_logger, grokked.MemorizationEpoch, grokked.GeneralizationEpoch!.Value, grokked.Gap);
+                    Notify((c, x) => c.OnGrokkingDetected(x, grokked), ctx);
+                }
+
+                if (progress is not null)
+                {
+                    var perEpoch = wall.Elapsed / Math.Max(1, ctx.HistoryList.Count);
+                    progress.Report(new TrainingProgress(epoch, training.Epochs, metrics, perEpoch * (training.Epochs - epoch)));
+                }
+
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    (reason, message) = (StopReason.Cancelled, "cancelled");
+                    break;
+                }
+
+                if (ctx.StopRequested)
+                {
+                    (reason, message) = (StopReason.Requested, ctx.StopReason ?? "stop requested");
+                    break;
+                }
+
+                if (trainAccuracy >= training.StopAccuracy && validation.Accuracy >= training.StopAccuracy)
+                {
+                    (reason, message) = (StopReason.Converged, $"train and validation accuracy reached {training.StopAccuracy}");
+                    break;
+                }
+            }
+
+            RunAnalyzers(ctx, AnalysisTrigger.Final);
+        }
+        catch (Exception ex)
+        {
+            TrainerLog.TrainingFailed(_logger, ex, ctx.Epoch, ctx.GlobalStep);
+            Notify((c, x) => c.OnException(x, ex), ctx);
+            throw;
+        }
+
+        var stepSeconds = Stopwatch.GetElapsedTime(0, stepTicks).TotalSeconds;
+        var result = new TrainingResult(
+            reason, message, ctx.HistoryList.Count == 0 ? 0 : ctx.HistoryList[^1].Epoch, ctx.GlobalStep,
+            ctx.HistoryList.Count == 0 ? null : ctx.HistoryList[^1], ctx.HistoryList.ToArray(), grok.Report,
+            wall.Elapsed, stepSeconds > 0 ? stepsThisCall / stepSeconds : 0);
+        TrainerLog.TrainingEnded(_logger, reason, message, result.EpochsRun, result.GlobalSteps, result.WallTime);
+        Notify((c, x) => c.OnTrainEnd(x, result), ctx);
+        return result;
+    }
+
+    // One pass over a fresh permutation of the training set. Statistics stay on the device until the epoch ends.
+    private (double Loss, double Accuracy, long Steps) RunEpoch(TrainingContext ctx, long totalSteps, CancellationToken cancellationToken)
+    {
+        var training = _options.Training;
+        var batchSize = training.BatchSize;
+        var count = _data.TrainCount;
+        var step = new StepInfo();
+        long steps = 0;
+        var seen = 0;
+
+        using var epochScope = NewDisposeScope();
+        var order = randperm(count, generator: _shuffle);
+        var inputs = _data.TrainInputs.index_select(0, order);
+        var targets = _data.TrainTargets.index_select(0, order);
+        var lossSum = zeros(1, ScalarType.Float64);
+        var correct = zeros(1, ScalarType.Int64);
+
+        for (var start = 0; start < count; start += batchSize)
+        {
+            using var stepScope = NewDisposeScope();
+            var len = Math.Min(batchSize, count - start);
+            var x = inputs.narrow(0, start, len);
+            var y = targets.narrow(0, start, len);
+
+            var prediction = _model.Forward(x);
+            var loss = nn.functional.mse_loss(prediction, y);
+            _optimizer.zero_grad();
+            loss.backward();
+
+            ctx.LearningRate = LearningRates.At(training, ctx.GlobalStep, totalSteps);
+            ctx.SkipStep = false;
+            _regularizer.BeforeOptimizerStep(ctx);
+            step.LossTensor = loss;
+            step.BatchIndex = (int)(start / batchSize) + 1;
+            step.BatchSize = len;
+            Notify((c, x) => c.OnBeforeOptimizerStep(x, step), ctx);
+            if (!ctx.SkipStep)
+            {
+                ApplyHyperparameters(ctx.LearningRate, ctx.WeightDecay);
+                _optimizer.step();
+            }
+
+            ctx.GlobalStep++;
+            steps++;
+            seen += len;
+            using (no_grad())
+            {
+                lossSum.add_(loss.detach().to_type(ScalarType.Float64), alpha: len);
+                correct.add_((prediction.detach() - y).abs_().lt_(training.AccuracyTolerance).all(1).sum());
+            }
+
+            Notify((c, x) => c.OnStepEnd(x, step), ctx);
+            step.LossTensor = null;
+
+            if (ctx.GlobalStep % _options.Metrics.IntervalSteps == 0)
+            {
+                RunAnalyzers(ctx, AnalysisTrigger.Interval);
+            }
+
+            if (ctx.StopRequested || cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+        }
+
+        return (lossSum.item<double>() / Math.Max(1, seen), correct.item<long>() / (double)Math.Max(1, seen), steps);
+    }
+
+    private void ApplyHyperparameters(double learningRate, double weightDecay)
+    {
+        foreach (var group in _optimizer.ParamGroups)
+        {
+            var adamw = (AdamW.ParamGroup)group;
+            adamw.LearningRate = learningRate;
+            adamw.Options.weight_decay = weightDecay;
+        }
+    }
+
+    private void RunAnalyzers(TrainingContext ctx, AnalysisTrigger trigger)
+    {
+        if (_analyzers.Count == 0)
+        {
+            return;
+        }
+
+        var report = AnalyzerRunner.Run(_analyzers, _model, _probe, ctx.GlobalStep, ctx.Epoch, trigger);
+        ctx.LatestAnalysis = report;
+        TrainerLog.AnalyzersRan(_logger, ctx.GlobalStep, trigger, report.Duration.TotalMilliseconds);
+        _regularizer.OnMetrics(report);
+        Notify((c, x) => c.OnMetricsComputed(x, report), ctx);
+    }
+
+    private void Notify(Action<ITrainerCallback, TrainingContext> action, TrainingContext ctx)
+    {
+        foreach (var callback in _callbacks)
+        {
+            action(callback, ctx);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _optimizer.Dispose();
+        _shuffle.Dispose();
+        _probe.Dispose();
+    }
+
+    private sealed class GrokkingTracker(double threshold)
+    {
+        private int? _memorized;
+        private int? _generalized;
+
+        public GrokkingReport Report => new(threshold, _memorized, _generalized);
+
+        // Returns the report once, at the epoch validation accuracy first reaches the threshold.
+        public GrokkingReport? Observe(int epoch, double trainAccuracy, double validationAccuracy)
+        {
+            if (_memorized is null && trainAccuracy >= threshold)
+            {
+                _memorized = epoch;
+            }
+
+            if (_generalized is null && validationAccuracy >= threshold)
+            {
+                _generalized = epoch;
+                return Report;
+            }
+
+            return null;
+        }
+    }
+}
