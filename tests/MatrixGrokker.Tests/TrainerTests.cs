@@ -3,7 +3,7 @@ using MatrixGrokker.Data;
 using MatrixGrokker.Models;
 using MatrixGrokker.Options;
 using MatrixGrokker.Training;
-using TorchSharp.Modules;
+using MatrixGrokker.Training.Optimization;
 
 namespace MatrixGrokker.Tests;
 
@@ -83,12 +83,12 @@ public class TrainerTests
     private sealed class DecayChanger(double value) : ITrainerCallback
     {
         public List<double> Seen { get; } = [];
-        public AdamW? Optimizer { get; set; }
+        public FusedAdamW? Optimizer { get; set; }
 
         public void OnBeforeOptimizerStep(TrainingContext context, StepInfo step) => context.WeightDecay = value;
 
-        public void OnStepEnd(TrainingContext context, StepInfo step) =>
-            Seen.AddRange(Optimizer!.ParamGroups.Select(g => ((AdamW.ParamGroup)g).Options.weight_decay!.Value));
+        // What the optimizer's last step actually used, not merely what was requested.
+        public void OnStepEnd(TrainingContext context, StepInfo step) => Seen.Add(Optimizer!.AppliedWeightDecay);
     }
 
     [Fact]
@@ -99,7 +99,7 @@ public class TrainerTests
         using var model = new MlpModel(options.Model, 1);
         var changer = new DecayChanger(0.37);
         using var trainer = new Trainer(model, data, options, callbacks: [changer]);
-        changer.Optimizer = (AdamW)trainer.Optimizer;
+        changer.Optimizer = trainer.Optimizer;
         trainer.Train();
         Assert.NotEmpty(changer.Seen);
         Assert.All(changer.Seen, wd => Assert.Equal(0.37, wd));
@@ -116,7 +116,7 @@ public class TrainerTests
             using var data = new MatrixMultiplicationDataset(options.Data, 2, 1);
             using var model = new MlpModel(options.Model, 1);
             using var trainer = new Trainer(model, data, options, callbacks: [new DecayChanger(wd) { Optimizer = null }, new StopAt(5)]);
-            ((DecayChanger)trainer.Callbacks[0]).Optimizer = (AdamW)trainer.Optimizer;
+            ((DecayChanger)trainer.Callbacks[0]).Optimizer = trainer.Optimizer;
             trainer.Train();
             return model.Layers[1].weight!.norm().item<float>();
         }

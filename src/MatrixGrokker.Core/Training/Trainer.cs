@@ -5,16 +5,16 @@ using MatrixGrokker.Models;
 using MatrixGrokker.Options;
 using MatrixGrokker.Regularization;
 using MatrixGrokker.Runtime;
+using MatrixGrokker.Training.Optimization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace MatrixGrokker.Training;
 
 /// <summary>
-/// Trains an <see cref="IModel"/> on an <see cref="IDataset"/> with AdamW and MSE: seeded shuffled mini-batches,
+/// Trains an <see cref="IModel"/> on an <see cref="IDataset"/> with AdamW (<see cref="FusedAdamW"/>) and MSE: seeded shuffled mini-batches,
 /// validation every epoch, analyzers on an exact step schedule, a regulariser between backward and step, and
 /// callbacks that can observe and steer every stage.
 /// </summary>
@@ -27,7 +27,7 @@ public sealed class Trainer : IDisposable
     private readonly IReadOnlyList<IAnalyzer> _analyzers;
     private readonly List<ITrainerCallback> _callbacks;
     private readonly ILogger _logger;
-    private readonly AdamW _optimizer;
+    private readonly FusedAdamW _optimizer;
     private readonly Generator _shuffle;
     private readonly Tensor _probe;
 
@@ -69,7 +69,7 @@ public sealed class Trainer : IDisposable
         _logger = logger ?? (ILogger)NullLogger.Instance;
 
         var training = options.Training;
-        _optimizer = optim.AdamW(model.Module.parameters(), lr: training.LearningRate, weight_decay: training.WeightDecay);
+        _optimizer = new FusedAdamW(model.Module.parameters(), training.LearningRate, training.WeightDecay);
         _shuffle = new Generator((ulong)training.Seed ^ 0x5DEECE66DUL);
 
         var probeRows = Math.Min(options.Metrics.ProbeSize, data.ValidationCount);
@@ -85,8 +85,11 @@ public sealed class Trainer : IDisposable
     /// <summary>The run's live state.</summary>
     public TrainingContext Context { get; }
 
-    /// <summary>The AdamW optimizer (its param groups carry the learning rate and weight decay last applied).</summary>
-    public OptimizerHelper Optimizer => _optimizer;
+    /// <summary>
+    /// The AdamW optimizer. <see cref="FusedAdamW.AppliedLearningRate"/> and <see cref="FusedAdamW.AppliedWeightDecay"/>
+    /// hold the values of the last step; <see cref="FusedAdamW.ExportState"/> gives its state for checkpoints.
+    /// </summary>
+    public FusedAdamW Optimizer => _optimizer;
 
     /// <summary>The regulariser in use.</summary>
     public IRegularizer Regularizer => _regularizer;
@@ -190,7 +193,8 @@ public sealed class Trainer : IDisposable
         return result;
     }
 
-    // One pass over a fresh permutation of the training set. Statistics stay on the device until the epoch ends.
+    // One pass over a fresh permutation of the training set, in contiguous slices of one shuffled copy. Statistics
+    // stay on the device until the epoch ends: the loss sum in one tensor, predictions in a buffer scored at the end.
     private (double Loss, double Accuracy, long Steps) RunEpoch(TrainingContext ctx, long totalSteps, CancellationToken cancellationToken)
     {
         var training = _options.Training;
@@ -205,7 +209,7 @@ public sealed class Trainer : IDisposable
         var inputs = _data.TrainInputs.index_select(0, order);
         var targets = _data.TrainTargets.index_select(0, order);
         var lossSum = zeros(1, ScalarType.Float64);
-        var correct = zeros(1, ScalarType.Int64);
+        var predictions = empty_like(targets);
 
         for (var start = 0; start < count; start += batchSize)
         {
@@ -216,7 +220,7 @@ public sealed class Trainer : IDisposable
 
             var prediction = _model.Forward(x);
             var loss = nn.functional.mse_loss(prediction, y);
-            _optimizer.zero_grad();
+            _optimizer.ZeroGrad();
             loss.backward();
 
             ctx.LearningRate = LearningRates.At(training, ctx.GlobalStep, totalSteps);
@@ -225,11 +229,12 @@ public sealed class Trainer : IDisposable
             step.LossTensor = loss;
             step.BatchIndex = (int)(start / batchSize) + 1;
             step.BatchSize = len;
-            Notify((c, x) => c.OnBeforeOptimizerStep(x, step), ctx);
+            Notify(static (c, x, s) => c.OnBeforeOptimizerStep(x, s), ctx, step);
             if (!ctx.SkipStep)
             {
-                ApplyHyperparameters(ctx.LearningRate, ctx.WeightDecay);
-                _optimizer.step();
+                _optimizer.LearningRate = ctx.LearningRate;
+                _optimizer.WeightDecay = ctx.WeightDecay;
+                _optimizer.Step();
             }
 
             ctx.GlobalStep++;
@@ -237,11 +242,11 @@ public sealed class Trainer : IDisposable
             seen += len;
             using (no_grad())
             {
-                lossSum.add_(loss.detach().to_type(ScalarType.Float64), alpha: len);
-                correct.add_((prediction.detach() - y).abs_().lt_(training.AccuracyTolerance).all(1).sum());
+                lossSum.add_(loss, alpha: len);
+                predictions.narrow(0, start, len).copy_(prediction);
             }
 
-            Notify((c, x) => c.OnStepEnd(x, step), ctx);
+            Notify(static (c, x, s) => c.OnStepEnd(x, s), ctx, step);
             step.LossTensor = null;
 
             if (ctx.GlobalStep % _options.Metrics.IntervalSteps == 0)
@@ -255,17 +260,14 @@ public sealed class Trainer : IDisposable
             }
         }
 
-        return (lossSum.item<double>() / Math.Max(1, seen), correct.item<long>() / (double)Math.Max(1, seen), steps);
-    }
-
-    private void ApplyHyperparameters(double learningRate, double weightDecay)
-    {
-        foreach (var group in _optimizer.ParamGroups)
+        long correct;
+        using (no_grad())
         {
-            var adamw = (AdamW.ParamGroup)group;
-            adamw.LearningRate = learningRate;
-            adamw.Options.weight_decay = weightDecay;
+            correct = (predictions.narrow(0, 0, seen) - targets.narrow(0, 0, seen))
+                .abs_().lt_(training.AccuracyTolerance).all(1).sum().item<long>();
         }
+
+        return (lossSum.item<double>() / Math.Max(1, seen), correct / (double)Math.Max(1, seen), steps);
     }
 
     private void RunAnalyzers(TrainingContext ctx, AnalysisTrigger trigger)
@@ -287,6 +289,15 @@ public sealed class Trainer : IDisposable
         foreach (var callback in _callbacks)
         {
             action(callback, ctx);
+        }
+    }
+
+    // Per-step form: a static lambda plus an argument allocates nothing, unlike a closure per call.
+    private void Notify<TArg>(Action<ITrainerCallback, TrainingContext, TArg> action, TrainingContext ctx, TArg arg)
+    {
+        foreach (var callback in _callbacks)
+        {
+            action(callback, ctx, arg);
         }
     }
 
