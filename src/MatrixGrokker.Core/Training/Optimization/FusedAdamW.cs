@@ -225,7 +225,7 @@ public sealed class FusedAdamW : IDisposable
                 MemoryMarshal.Cast<byte, float>(_grads.bytes),
                 MemoryMarshal.Cast<byte, float>(_expAvg.bytes),
                 MemoryMarshal.Cast<byte, float>(_expAvgSq.bytes),
-                (float)decay, (float)Beta1, (float)Beta2, (float)stepSize, (float)biasCorrection2Sqrt, (float)Epsilon);
+                (float)decay, (float)Beta1, (float)Beta2, (float)stepSize, (float)(1 / biasCorrection2Sqrt), (float)Epsilon);
         }
         else
         {
@@ -358,8 +358,9 @@ public sealed class FusedAdamW : IDisposable
         }
     }
 
-    // One pass of AdamW over the flat float32 buffers; the same operations, in the same order, as torch's AdamW.
-    private static void Update(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v, float decay, float beta1, float beta2, float stepSize, float bc2Sqrt, float eps)
+    // One pass of AdamW over the flat float32 buffers: torch's AdamW operations in torch's order, except that the
+    // division by √(bias correction 2) is a multiplication by its reciprocal (one divide less; last-bit differences).
+    private static void Update(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v, float decay, float beta1, float beta2, float stepSize, float invBc2Sqrt, float eps)
     {
         var oneMinusBeta1 = 1 - beta1;
         var oneMinusBeta2 = 1 - beta2;
@@ -372,7 +373,7 @@ public sealed class FusedAdamW : IDisposable
             var v1mb1 = new Vector<float>(oneMinusBeta1);
             var v1mb2 = new Vector<float>(oneMinusBeta2);
             var vStep = new Vector<float>(stepSize);
-            var vBc2 = new Vector<float>(bc2Sqrt);
+            var vInvBc2 = new Vector<float>(invBc2Sqrt);
             var vEps = new Vector<float>(eps);
             var pv = MemoryMarshal.Cast<float, Vector<float>>(p);
             var gv = MemoryMarshal.Cast<float, Vector<float>>(g);
@@ -385,7 +386,7 @@ public sealed class FusedAdamW : IDisposable
                 var vk = (vv[k] * vBeta2) + (grad * grad * v1mb2);
                 mv[k] = mk;
                 vv[k] = vk;
-                var denom = (Vector.SquareRoot(vk) / vBc2) + vEps;
+                var denom = (Vector.SquareRoot(vk) * vInvBc2) + vEps;
                 pv[k] = (pv[k] * vDecay) - (vStep * (mk / denom));
             }
 
@@ -399,7 +400,7 @@ public sealed class FusedAdamW : IDisposable
             var vk = (v[i] * beta2) + (grad * grad * oneMinusBeta2);
             m[i] = mk;
             v[i] = vk;
-            var denom = (MathF.Sqrt(vk) / bc2Sqrt) + eps;
+            var denom = (MathF.Sqrt(vk) * invBc2Sqrt) + eps;
             p[i] = (p[i] * decay) - (stepSize * (mk / denom));
         }
     }
