@@ -132,7 +132,13 @@ public sealed class ThermalEngine : IRegularizer
     {
         get
         {
-            var state = new Dictionary<string, double>(StringComparer.Ordinal) { ["wd"] = CurrentWeightDecay };
+            // Only known values: NaN would not survive every checkpoint format.
+            var state = new Dictionary<string, double>(StringComparer.Ordinal);
+            if (double.IsFinite(CurrentWeightDecay))
+            {
+                state["wd"] = CurrentWeightDecay;
+            }
+
             if (_base is { } b)
             {
                 state["base_wd"] = b;
