@@ -3,7 +3,7 @@ using MatrixGrokker.Data;
 using MatrixGrokker.Metrics;
 using MatrixGrokker.Models;
 using MatrixGrokker.Training;
-using TorchSharp.Modules;
+using MatrixGrokker.Training.Optimization;
 
 namespace MatrixGrokker.Tests.Metrics;
 
@@ -93,14 +93,13 @@ public class ThermalEngineTests
 
     private sealed class DecayProbe(AnalysisReportSink sink) : ITrainerCallback
     {
-        public AdamW? Optimizer { get; set; }
+        public FusedAdamW? Optimizer { get; set; }
         public List<(long Step, double GroupDecay, AnalysisReport? Latest)> Seen { get; } = [];
 
         public void OnStepEnd(TrainingContext context, StepInfo step)
         {
-            var groups = Optimizer!.ParamGroups.Select(g => ((AdamW.ParamGroup)g).Options.weight_decay!.Value).Distinct().ToArray();
-            Assert.Single(groups);
-            Seen.Add((context.GlobalStep, groups[0], sink.Latest));
+            // The decay the optimizer's last step applied (the trainer's FusedAdamW has a single decay).
+            Seen.Add((context.GlobalStep, Optimizer!.AppliedWeightDecay, sink.Latest));
             if (context.GlobalStep == 12)
             {
                 context.RequestStop("enough");
@@ -127,7 +126,7 @@ public class ThermalEngineTests
         var probe = new DecayProbe(sink);
         using var trainer = new Trainer(model, data, options, engine,
             [new LocalComplexityAnalyzer(), new SuperpositionAnalyzer()], [sink, probe]);
-        probe.Optimizer = (AdamW)trainer.Optimizer;
+        probe.Optimizer = trainer.Optimizer;
         trainer.Train();
 
         Assert.Equal(12, probe.Seen.Count);

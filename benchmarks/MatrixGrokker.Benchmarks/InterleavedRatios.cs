@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using System.Globalization;
+using TorchSharp;
+
+namespace MatrixGrokker.Benchmarks;
+
+/// <summary>
+/// <c>--ratios [rounds]</c>: runs the three training-step variants of <see cref="TrainingStepBenchmarks"/>
+/// alternately, round after round, and reports per-round ratios. On a shared machine the load changes within
+/// minutes, so BenchmarkDotNet's one-method-after-another ratios drift; alternating measures a, b and c under the
+/// same load. Reports wall time and process CPU time per step (CPU time is what one torch thread actually used).
+/// </summary>
+internal static class InterleavedRatios
+{
+    private sealed record Sample(double WallMs, double CpuMs);
+
+    public static void Run(int rounds, int[] threadCounts)
+    {
+        const int steps = TrainingStepBenchmarks.StepsPerInvocation;
+        const int analyses = 10;
+        var bench = new TrainingStepBenchmarks();
+        var overhead = new AnalyzerOverheadBenchmarks();
+        var variants = new (string Name, Action Setup, Action Run, Action Cleanup, int Ops)[]
+        {
+            ("a trainer", bench.SetupTrainer, () => bench.Trainer_step(), bench.Cleanup, steps),
+            ("b hand-written", bench.SetupHand, () => bench.Hand_written_step(), bench.Cleanup, steps),
+            ("c GEMM floor", bench.SetupFloor, () => bench.Gemm_floor_step(), bench.Cleanup, steps),
+            ("d LC+SP, probe 100", overhead.SetupAnalysis, () => { for (var i = 0; i < analyses; i++) { overhead.Lc_plus_sp_once(); } }, overhead.Cleanup, analyses),
+        };
+
+        Console.WriteLine($"# Interleaved training-step ratios, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} logical cores, load {LoadAverage()}");
+        foreach (var threads in threadCounts)
+        {
+            bench.Threads = threads;
+            bench.GlobalSetup();
+            overhead.GlobalSetup();
+            torch.set_num_threads(threads);
+            var samples = variants.ToDictionary(v => v.Name, _ => new List<Sample>());
+            for (var round = 0; round <= rounds; round++)
+            {
+                // Rotate the order so no variant always runs first after a setup or GC.
+                for (var k = 0; k < variants.Length; k++)
+                {
+                    var (name, setup, run, cleanup, ops) = variants[(round + k) % variants.Length];
+                    setup();
+                    GC.Collect();
+                    var sample = Measure(run, ops);
+                    cleanup();
+                    if (round > 0)
+                    {
+                        samples[name].Add(sample); // round 0 is warm-up
+                    }
+                }
+            }
+
+            bench.GlobalCleanup();
+            overhead.GlobalCleanup();
+            Report(threads, samples);
+        }
+
+        Console.WriteLine($"load after: {LoadAverage()}");
+    }
+
+    private static Sample Measure(Action action, int ops)
+    {
+        var process = Process.GetCurrentProcess();
+        process.Refresh();
+        var cpu0 = process.TotalProcessorTime;
+        var start = Stopwatch.GetTimestamp();
+        action();
+        var wall = Stopwatch.GetElapsedTime(start);
+        process.Refresh();
+        var cpu = process.TotalProcessorTime - cpu0;
+        return new Sample(wall.TotalMilliseconds / ops, cpu.TotalMilliseconds / ops);
+    }
+
+    private static void Report(int threads, Dictionary<string, List<Sample>> samples)
+    {
+        var a = samples["a trainer"];
+        var b = samples["b hand-written"];
+        var c = samples["c GEMM floor"];
+        var d = samples["d LC+SP, probe 100"];
+        Console.WriteLine();
+        Console.WriteLine($"## torch threads = {threads} ({a.Count} rounds; medians; ms per step, per analysis for d)");
+        Console.WriteLine();
+        Console.WriteLine("| Variant | wall ms/step | steps/s (wall) | CPU ms/step |");
+        Console.WriteLine("|---|---:|---:|---:|");
+        foreach (var (name, list) in samples)
+        {
+            var wall = Median(list.Select(s => s.WallMs));
+            Console.WriteLine(Invariant($"| {name} | {wall:F3} | {1000 / wall:F0} | {Median(list.Select(s => s.CpuMs)):F3} |"));
+        }
+
+        // Ratios within each round, then the median over rounds.
+        double RoundRatio(List<Sample> num, List<Sample> den, Func<Sample, double> pick) =>
+            Median(num.Zip(den, (n, d) => pick(n) / pick(d)));
+        Console.WriteLine();
+        Console.WriteLine(Invariant($"a/b speed-up over the hand-written loop: wall {RoundRatio(b, a, s => s.WallMs):F2}×, CPU {RoundRatio(b, a, s => s.CpuMs):F2}×"));
+        Console.WriteLine(Invariant($"a/c share of the GEMM floor:            wall {RoundRatio(c, a, s => s.WallMs):P0}, CPU {RoundRatio(c, a, s => s.CpuMs):P0}"));
+        Console.WriteLine(Invariant($"b/c share of the GEMM floor (hand loop): wall {RoundRatio(c, b, s => s.WallMs):P0}, CPU {RoundRatio(c, b, s => s.CpuMs):P0}"));
+        var inSteps = RoundRatio(d, a, s => s.WallMs);
+        Console.WriteLine(Invariant($"LC+SP (probe 100) = {inSteps:F2} trainer steps (wall; CPU {RoundRatio(d, a, s => s.CpuMs):F2}); overhead at the default 200-step interval = {inSteps / 200:P2}"));
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length == 0 ? double.NaN
+            : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2]
+            : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    private static string LoadAverage()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/loadavg").Split(' ')[0];
+        }
+        catch (IOException)
+        {
+            return "n/a";
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return "n/a";
+        }
+    }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
