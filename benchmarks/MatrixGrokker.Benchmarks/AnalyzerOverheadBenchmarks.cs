@@ -16,8 +16,9 @@ namespace MatrixGrokker.Benchmarks;
 /// </summary>
 public class AnalyzerOverheadBenchmarks
 {
+    /// <summary>Training steps per trainer invocation: 16 epochs of 63 batches.</summary>
+    public const int Steps = Epochs * 63;
     private const int Epochs = 16;
-    private const int Steps = 16 * 63;
 
     private MatrixMultiplicationDataset? _data;
     private MlpModel? _model;

@@ -26,6 +26,8 @@ internal static class InterleavedRatios
             ("b hand-written", bench.SetupHand, () => bench.Hand_written_step(), bench.Cleanup, steps),
             ("c GEMM floor", bench.SetupFloor, () => bench.Gemm_floor_step(), bench.Cleanup, steps),
             ("d LC+SP, probe 100", overhead.SetupAnalysis, () => { for (var i = 0; i < analyses; i++) { overhead.Lc_plus_sp_once(); } }, overhead.Cleanup, analyses),
+            ("e trainer, 1008 steps", overhead.SetupWithout, () => overhead.Train_without_analyzers(), overhead.Cleanup, AnalyzerOverheadBenchmarks.Steps),
+            ("f trainer + LC+SP every 200", overhead.SetupWith, () => overhead.Train_with_lc_sp_every_200_steps(), overhead.Cleanup, AnalyzerOverheadBenchmarks.Steps),
         };
 
         Console.WriteLine($"# Interleaved training-step ratios, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} logical cores, load {LoadAverage()}");
@@ -80,6 +82,8 @@ internal static class InterleavedRatios
         var b = samples["b hand-written"];
         var c = samples["c GEMM floor"];
         var d = samples["d LC+SP, probe 100"];
+        var e = samples["e trainer, 1008 steps"];
+        var f = samples["f trainer + LC+SP every 200"];
         Console.WriteLine();
         Console.WriteLine($"## torch threads = {threads} ({a.Count} rounds; medians; ms per step, per analysis for d)");
         Console.WriteLine();
@@ -100,6 +104,10 @@ internal static class InterleavedRatios
         Console.WriteLine(Invariant($"b/c share of the GEMM floor (hand loop): wall {RoundRatio(c, b, s => s.WallMs):P0}, CPU {RoundRatio(c, b, s => s.CpuMs):P0}"));
         var inSteps = RoundRatio(d, a, s => s.WallMs);
         Console.WriteLine(Invariant($"LC+SP (probe 100) = {inSteps:F2} trainer steps (wall; CPU {RoundRatio(d, a, s => s.CpuMs):F2}); overhead at the default 200-step interval = {inSteps / 200:P2}"));
+        // f analyses 6 times in 1008 steps (5 intervals + the final run); the steady state is 1008/200 = 5.04.
+        var direct = RoundRatio(f, e, s => s.WallMs) - 1;
+        var directCpu = RoundRatio(f, e, s => s.CpuMs) - 1;
+        Console.WriteLine(Invariant($"measured overhead f/e - 1: wall {direct:P2}, CPU {directCpu:P2}; scaled to the steady state (×5.04/6): wall {direct * 5.04 / 6:P2}, CPU {directCpu * 5.04 / 6:P2}"));
     }
 
     private static double Median(IEnumerable<double> values)

@@ -188,6 +188,24 @@ public class FusedAdamWTests
     }
 
     [Fact]
+    public void Loading_a_state_dict_after_construction_keeps_parameters_in_the_flat_buffer()
+    {
+        // Checkpoint resume loads weights into a model whose trainer (and optimizer) already exists.
+        using var source = new MlpModel(2, 16, 3, ActivationKind.Relu, seed: 99);
+        using var model = NewModel();
+        using var optimizer = new FusedAdamW(model.parameters(), 1e-2, 0.1);
+        model.load_state_dict(source.state_dict());
+
+        using var flat = cat(source.parameters().Select(p => p.detach().flatten()).ToArray());
+        Assert.True(flat.Equals(optimizer.FlatParameters), "loaded weights must land in the optimizer's buffer");
+        Backward(model, 2);
+        optimizer.Step();
+        using var moved = cat(model.parameters().Select(p => p.detach().flatten()).ToArray());
+        Assert.True(moved.Equals(optimizer.FlatParameters));
+        Assert.False(moved.Equals(flat), "the step must move the loaded weights");
+    }
+
+    [Fact]
     public void Bad_input_is_rejected_with_a_clear_message()
     {
         using var model = NewModel();
