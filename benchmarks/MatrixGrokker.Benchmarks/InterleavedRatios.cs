@@ -99,6 +99,12 @@ internal static class InterleavedRatios
         double RoundRatio(List<Sample> num, List<Sample> den, Func<Sample, double> pick) =>
             Median(num.Zip(den, (n, d) => pick(n) / pick(d)));
         Console.WriteLine();
+        using (var model = StepWorkload.Model(StepWorkload.Options(1)))
+        {
+            var flops = StepWorkload.StepFlops(StepWorkload.Layers(model), StepWorkload.BatchSize);
+            Console.WriteLine(Invariant($"GEMM floor: {flops / 1e6:F1} MFLOP per step at {flops / (Median(c.Select(s => s.WallMs)) * 1e6):F1} GFLOP/s (wall), {flops / (Median(c.Select(s => s.CpuMs)) * 1e6):F1} GFLOP/s (CPU)"));
+        }
+
         Console.WriteLine(Invariant($"a/b speed-up over the hand-written loop: wall {RoundRatio(b, a, s => s.WallMs):F2}×, CPU {RoundRatio(b, a, s => s.CpuMs):F2}×"));
         Console.WriteLine(Invariant($"a/c share of the GEMM floor:            wall {RoundRatio(c, a, s => s.WallMs):P0}, CPU {RoundRatio(c, a, s => s.CpuMs):P0}"));
         Console.WriteLine(Invariant($"b/c share of the GEMM floor (hand loop): wall {RoundRatio(c, b, s => s.WallMs):P0}, CPU {RoundRatio(c, b, s => s.CpuMs):P0}"));
