@@ -1,43 +1,105 @@
+using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using MatrixGrokker.Strassen;
+using Microsoft.Extensions.Logging;
+using StrassenDiscoverySample;
 
-var o = new StrassenDiscoveryOptions();
-int seeds = 10, first = 0;
-for (var i = 0; i < args.Length; i += 2)
+// Discovers Strassen's algorithm from random matrix products for each seed, verifies every result exactly (Brent
+// equations in integer arithmetic, then the learned rule applied recursively up to 64×64), and reports the rate.
+CliOptions cli;
+try
 {
-    var v = args[i + 1];
-    double D() => double.Parse(v, CultureInfo.InvariantCulture);
-    switch (args[i])
+    cli = CliOptions.Parse(args);
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    Console.Error.WriteLine(CliOptions.Usage);
+    return 2;
+}
+
+if (cli.Help)
+{
+    Console.WriteLine(CliOptions.Usage);
+    return 0;
+}
+
+Directory.CreateDirectory(cli.OutDir);
+using var loggerFactory = LoggerFactory.Create(b => b
+    .AddSimpleConsole(o => o.SingleLine = true)
+    .SetMinimumLevel(cli.Verbose ? LogLevel.Information : LogLevel.Warning));
+using var cts = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
+
+var discovery = new StrassenDiscovery(cli.Discovery, loggerFactory.CreateLogger<StrassenDiscovery>());
+var sizes = new[] { 2, 4, 8, 16, 32, 64 };
+var reports = new List<SeedReport>();
+var results = new List<DiscoveryResult>();
+var wall = Stopwatch.StartNew();
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"Strassen discovery: {cli.Seeds} seeds from {cli.FirstSeed}, objective {cli.Discovery.Objective}, {cli.Discovery.Steps} steps/attempt, budget {cli.Discovery.TimeBudget.TotalSeconds:F0} s/seed, out {cli.OutDir}"));
+for (var seed = cli.FirstSeed; seed < cli.FirstSeed + cli.Seeds && !cts.IsCancellationRequested; seed++)
+{
+    DiscoveryResult result;
+    try
     {
-        case "--seeds": seeds = int.Parse(v, CultureInfo.InvariantCulture); break;
-        case "--first": first = int.Parse(v, CultureInfo.InvariantCulture); break;
-        case "--steps": o.Steps = int.Parse(v, CultureInfo.InvariantCulture); break;
-        case "--objective": o.Objective = Enum.Parse<DiscoveryObjective>(v, true); break;
-        case "--l1": o.L1Weight = D(); break;
-        case "--rounding": o.RoundingWeight = D(); break;
-        case "--prune-at": o.PruneAt = D(); break;
-        case "--lr": o.LearningRate = D(); break;
-        case "--slots": o.Slots = int.Parse(v, CultureInfo.InvariantCulture); break;
-        case "--attempts": o.MaxAttempts = int.Parse(v, CultureInfo.InvariantCulture); break;
-        case "--batch": o.BatchSize = int.Parse(v, CultureInfo.InvariantCulture); break;
-        case "--fade": o.FadeL1 = v == "1"; break;
-        case "--sym": o.SymmetricInit = v == "1"; break;
-        default: throw new ArgumentException(args[i]);
+        result = discovery.Run(seed, cts.Token);
+    }
+    catch (OperationCanceledException)
+    {
+        break;
+    }
+
+    // The second, independent check: the learned coefficients at every level of the block recursion.
+    var recursion = result.Verified ? BilinearRecursion.Check(result.Algorithm!, sizes, samples: 4, seed: seed) : [];
+    var report = SeedReport.From(result, recursion);
+    reports.Add(report);
+    results.Add(result);
+    var recursionText = report.Verified
+        ? string.Create(CultureInfo.InvariantCulture, $"  max rel. error n≤64 {report.RecursionMaxRelativeError:0.0e+0}")
+        : string.Empty;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"seed {seed,3}: verified {(report.Verified ? "yes" : "no "),-3}  slots {report.Slots}  attempts {report.Attempts,2}  δ {report.Delta:0.0e+0}  residual {report.Residual:0.0e+0}  time {report.Seconds,6:F2} s{recursionText}"));
+    if (report.Verified)
+    {
+        Console.Write(Indent(result.Algorithm!.ToString()));
     }
 }
 
-var disc = new StrassenDiscovery(o);
-int ok = 0, firstOk = 0, att = 0;
-var times = new List<double>();
-for (var s = first; s < first + seeds; s++)
+if (reports.Count == 0)
 {
-    var r = disc.Run(s);
-    ok += r.Verified ? 1 : 0;
-    firstOk += r.Attempts[0].Verified ? 1 : 0;
-    att += r.Attempts.Count;
-    times.Add(r.Elapsed.TotalSeconds);
-    if (Environment.GetEnvironmentVariable("PEEK") == "1") { Console.WriteLine(r.FinalAttempt.Continuous); foreach (var t in r.FinalAttempt.Trace.Where((_, i) => i % 12 == 0)) Console.WriteLine(t); }
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"seed {s}: {r.Verified} attempts {r.Attempts.Count} δ {r.Delta:G3} res {r.FinalAttempt.Residual:G3} slots {r.Slots} viol {r.FinalAttempt.Verification.Violations} {r.Elapsed.TotalSeconds:F2}s"));
+    Console.WriteLine("No seed finished.");
+    return 1;
 }
-times.Sort();
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"verified {ok}/{seeds}, first-attempt {firstOk}/{seeds}, attempts {att}, median {times[times.Count / 2]:F2}s, max {times[^1]:F2}s"));
+
+var summary = Summary.From(reports, cli, wall.Elapsed);
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"Verified {summary.Verified}/{summary.Seeds} seeds ({summary.SuccessRate:P0}); first attempts verified {summary.FirstAttemptVerified}/{summary.Seeds}; " +
+    $"attempts {summary.TotalAttempts} ({summary.AttemptSuccessRate:P0} of attempts verified); time per seed median {summary.MedianSeconds:F2} s, max {summary.MaxSeconds:F2} s"));
+
+var json = JsonSerializer.Serialize(new { summary, seeds = reports }, new JsonSerializerOptions { WriteIndented = true });
+var jsonPath = Path.Combine(cli.OutDir, "strassen-discovery.json");
+File.WriteAllText(jsonPath, json);
+var tracePath = Path.Combine(cli.OutDir, "traces.csv");
+Traces.WriteCsv(tracePath, results);
+Console.WriteLine($"Wrote {jsonPath} and {tracePath}");
+if (cli.Plots)
+{
+    try
+    {
+        foreach (var path in Plots.Write(cli.OutDir, results))
+        {
+            Console.WriteLine($"Wrote {path}");
+        }
+    }
+    catch (Exception ex) when (ex is TypeInitializationException or DllNotFoundException or InvalidOperationException)
+    {
+        Console.WriteLine($"Plots skipped: ScottPlot could not render here ({ex.GetBaseException().Message}).");
+    }
+}
+
+return summary.Verified == summary.Seeds ? 0 : 1;
+
+static string Indent(string text) =>
+    string.Concat(text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => "        " + l.TrimEnd() + Environment.NewLine));

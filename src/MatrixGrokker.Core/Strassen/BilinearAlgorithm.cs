@@ -146,7 +146,8 @@ public sealed class BilinearAlgorithm
     public BilinearAlgorithm RoundAndClamp(int bound = 1)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(bound);
-        double F(double x) => Math.Clamp(Math.Round(x, MidpointRounding.ToEven), -bound, bound);
+        // Adding 0.0 turns −0 into 0, so printed rules read cleanly.
+        double F(double x) => Math.Clamp(Math.Round(x, MidpointRounding.ToEven), -bound, bound) + 0.0;
         return new BilinearAlgorithm(Map(_u, F), Map(_v, F), Map(_w, F));
     }
 
