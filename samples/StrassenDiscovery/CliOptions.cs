@@ -25,6 +25,7 @@ internal sealed class CliOptions
           --symmetric          initialise V = U
           --no-plots           skip the PNG plots
           --verbose            log every attempt
+          --bench <steps>      only time the optimisation step: TorchSharp tensors vs managed doubles
         """;
 
     public int Seeds { get; private set; } = 20;
@@ -39,6 +40,8 @@ internal sealed class CliOptions
     public bool Verbose { get; private set; }
 
     public bool Help { get; private set; }
+
+    public int BenchSteps { get; private set; }
 
     public StrassenDiscoveryOptions Discovery { get; } = new();
 
@@ -78,6 +81,7 @@ internal sealed class CliOptions
                 case "--symmetric": d.SymmetricInit = true; break;
                 case "--no-plots": o.Plots = false; break;
                 case "--verbose": o.Verbose = true; break;
+                case "--bench": o.BenchSteps = Int(); break;
                 case "--help" or "-h": o.Help = true; break;
                 default: throw new ArgumentException($"Unknown option '{name}'.");
             }

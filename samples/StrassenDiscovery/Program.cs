@@ -19,6 +19,12 @@ catch (ArgumentException ex)
     return 2;
 }
 
+if (cli.BenchSteps > 0)
+{
+    Bench.Run(cli.BenchSteps);
+    return 0;
+}
+
 if (cli.Help)
 {
     Console.WriteLine(CliOptions.Usage);
@@ -76,7 +82,7 @@ if (reports.Count == 0)
 var summary = Summary.From(reports, cli, wall.Elapsed);
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"Verified {summary.Verified}/{summary.Seeds} seeds ({summary.SuccessRate:P0}); first attempts verified {summary.FirstAttemptVerified}/{summary.Seeds}; " +
-    $"attempts {summary.TotalAttempts} ({summary.AttemptSuccessRate:P0} of attempts verified); time per seed median {summary.MedianSeconds:F2} s, max {summary.MaxSeconds:F2} s"));
+    $"attempts {summary.TotalAttempts} ({summary.AttemptSuccessRate:P0} of attempts verified, {summary.AbandonedAttempts} abandoned early); time per seed median {summary.MedianSeconds:F2} s, max {summary.MaxSeconds:F2} s"));
 
 var json = JsonSerializer.Serialize(new { summary, seeds = reports }, new JsonSerializerOptions { WriteIndented = true });
 var jsonPath = Path.Combine(cli.OutDir, "strassen-discovery.json");

@@ -10,6 +10,7 @@ internal sealed record SeedReport(
     bool Verified,
     int Slots,
     int Attempts,
+    int AbandonedAttempts,
     double Delta,
     double Residual,
     double Seconds,
@@ -28,6 +29,7 @@ internal sealed record SeedReport(
             result.Verified && recursion.All(c => c.Passed),
             result.Slots,
             result.Attempts.Count,
+            result.Attempts.Count(a => a.Abandoned),
             result.Delta,
             result.FinalAttempt.Residual,
             result.Elapsed.TotalSeconds,
@@ -47,6 +49,7 @@ internal sealed record Summary(
     double SuccessRate,
     int FirstAttemptVerified,
     int TotalAttempts,
+    int AbandonedAttempts,
     double AttemptSuccessRate,
     double MedianSeconds,
     double MaxSeconds,
@@ -64,7 +67,7 @@ internal sealed record Summary(
         var attempts = seeds.Sum(s => s.Attempts);
         return new Summary(
             seeds.Count, verified, verified / (double)seeds.Count, seeds.Count(s => s.FirstAttemptVerified), attempts,
-            verified / (double)attempts, median, times[^1], total.TotalSeconds, cli.Discovery.Objective.ToString(),
+            seeds.Sum(s => s.AbandonedAttempts), verified / (double)attempts, median, times[^1], total.TotalSeconds, cli.Discovery.Objective.ToString(),
             cli.Discovery.Steps, cli.Discovery.TimeBudget.TotalSeconds, Environment.ProcessorCount);
     }
 }

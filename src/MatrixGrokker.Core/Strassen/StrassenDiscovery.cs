@@ -22,6 +22,7 @@ public sealed record DiscoveryTracePoint(int Step, double Loss, double Residual,
 /// <param name="Verification">The Brent check of <paramref name="Rounded"/>.</param>
 /// <param name="Elapsed">Wall time of the attempt.</param>
 /// <param name="Trace">Loss, residual and δ over the attempt.</param>
+/// <param name="Abandoned">True when the attempt was stopped early in a rank-deficient minimum (see <see cref="StrassenDiscoveryOptions.AbandonResidual"/>).</param>
 public sealed record DiscoveryAttempt(
     int Index,
     bool Verified,
@@ -31,7 +32,8 @@ public sealed record DiscoveryAttempt(
     BilinearAlgorithm Rounded,
     BrentVerification Verification,
     TimeSpan Elapsed,
-    IReadOnlyList<DiscoveryTracePoint> Trace);
+    IReadOnlyList<DiscoveryTracePoint> Trace,
+    bool Abandoned);
 
 /// <summary>Outcome of <see cref="StrassenDiscovery.Run"/> for one seed.</summary>
 /// <param name="Seed">The seed.</param>
@@ -92,7 +94,7 @@ public sealed partial class StrassenDiscovery
             cancellationToken.ThrowIfCancellationRequested();
             var attempt = RunAttempt(seed, index, cancellationToken);
             attempts.Add(attempt);
-            LogAttempt(_logger, seed, index, attempt.Verified, attempt.Delta, attempt.Residual, attempt.Elapsed.TotalSeconds);
+            LogAttempt(_logger, seed, index, attempt.Verified, attempt.Abandoned, attempt.Delta, attempt.Residual, attempt.Elapsed.TotalSeconds);
             if (attempt.Verified)
             {
                 return new DiscoveryResult(seed, true, attempt.Rounded, attempts, clock.Elapsed);
@@ -125,8 +127,16 @@ public sealed partial class StrassenDiscovery
         var pruneAt = (int)(o.PruneAt * o.Steps);
         var roundStart = (int)(o.RoundingStart * o.Steps);
         var pruned = o.TargetRank == o.Slots;
+        var abandoned = false;
         for (var step = 0; step < o.Steps; step++)
         {
+            if (step == l1Start && o.AbandonResidual > 0 && state.Residual() >= o.AbandonResidual)
+            {
+                trace.Add(new DiscoveryTracePoint(step, state.Residual(), state.Residual(), state.Delta(), state.ActiveCount));
+                abandoned = true;
+                break;
+            }
+
             if (!pruned && step >= pruneAt)
             {
                 state.PruneTo(o.TargetRank);
@@ -157,11 +167,11 @@ public sealed partial class StrassenDiscovery
         var continuous = state.ToAlgorithm();
         var rounded = continuous.RoundAndClamp(1);
         var verification = BrentVerifier.Verify(rounded);
-        return new DiscoveryAttempt(index, verification.Holds, state.Delta(), state.Residual(), continuous, rounded, verification, clock.Elapsed, trace);
+        return new DiscoveryAttempt(index, verification.Holds, state.Delta(), state.Residual(), continuous, rounded, verification, clock.Elapsed, trace, abandoned);
     }
 
-    [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Seed {Seed} attempt {Attempt}: verified {Verified}, δ {Delta:G3}, residual {Residual:G3}, {Seconds:F2} s")]
-    private static partial void LogAttempt(ILogger logger, int seed, int attempt, bool verified, double delta, double residual, double seconds);
+    [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Seed {Seed} attempt {Attempt}: verified {Verified} (abandoned early {Abandoned}), δ {Delta:G3}, residual {Residual:G3}, {Seconds:F2} s")]
+    private static partial void LogAttempt(ILogger logger, int seed, int attempt, bool verified, bool abandoned, double delta, double residual, double seconds);
 
     /// <summary>Adam on a flat parameter vector (β₁ 0.9, β₂ 0.999, ε 1e-8).</summary>
     private sealed class Adam(int size, double learningRate)

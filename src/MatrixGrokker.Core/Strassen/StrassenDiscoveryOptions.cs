@@ -53,8 +53,8 @@ public sealed class StrassenDiscoveryOptions
     /// <summary>Fraction of the steps at which the L1 penalty reaches <see cref="L1Weight"/>. Default 1/2.</summary>
     public double L1FullAt { get; set; } = 0.5;
 
-    /// <summary>Largest L1 weight (times Σ|θ|). Default 1e-2.</summary>
-    public double L1Weight { get; set; } = 1e-2;
+    /// <summary>Largest L1 weight (times Σ|θ|). Default 3e-2.</summary>
+    public double L1Weight { get; set; } = 3e-2;
 
     /// <summary>Fraction of the steps at which surplus slots are pruned. Default 0.05.</summary>
     public double PruneAt { get; set; } = 0.05;
@@ -67,6 +67,13 @@ public sealed class StrassenDiscoveryOptions
 
     /// <summary>Fade the L1 weight to 0 while the rounding penalty ramps up, so coefficients settle on integers. Default true.</summary>
     public bool FadeL1 { get; set; } = true;
+
+    /// <summary>
+    /// An attempt whose tensor residual is still at least this when the L1 ramp starts is abandoned and restarted: it
+    /// sits in a rank-deficient minimum (typically 7 of the 8 schoolbook products, residual exactly 1) that the later
+    /// phases cannot leave. 0 disables the check. Default 0.5.
+    /// </summary>
+    public double AbandonResidual { get; set; } = 0.5;
 
     /// <summary>Restarts with fresh initialisations stop once this much time has been used. Default 30 s.</summary>
     public TimeSpan TimeBudget { get; set; } = TimeSpan.FromSeconds(30);
@@ -124,6 +131,11 @@ public sealed class StrassenDiscoveryOptions
         if (!(RoundingWeight >= 0 && double.IsFinite(RoundingWeight)))
         {
             throw new ArgumentOutOfRangeException(nameof(RoundingWeight), RoundingWeight, "RoundingWeight must be a finite number ≥ 0.");
+        }
+
+        if (!(AbandonResidual >= 0 && double.IsFinite(AbandonResidual)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(AbandonResidual), AbandonResidual, "AbandonResidual must be a finite number ≥ 0 (0 disables).");
         }
 
         if (TimeBudget <= TimeSpan.Zero)

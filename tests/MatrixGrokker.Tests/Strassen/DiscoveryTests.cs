@@ -56,6 +56,28 @@ public class DiscoveryTests
     }
 
     [Fact]
+    public void An_attempt_stuck_in_a_rank_deficient_minimum_is_abandoned_early_and_the_seed_restarts()
+    {
+        // Tensor objective, seed 1000: attempt 0 falls into the residual-1 minimum (7 of 8 schoolbook products), measured.
+        var options = new StrassenDiscoveryOptions { Objective = DiscoveryObjective.TensorResidual, MaxAttempts = 5 };
+        var result = new StrassenDiscovery(options).Run(seed: 1000);
+        var first = result.Attempts[0];
+        Assert.True(first.Abandoned);
+        Assert.False(first.Verified);
+        Assert.InRange(first.Residual, 0.5, 1.5);
+        Assert.True(first.Trace[^1].Step <= options.Steps / 6 + 1);
+        Assert.True(result.Verified);
+        Assert.False(result.FinalAttempt.Abandoned);
+
+        var without = new StrassenDiscovery(new StrassenDiscoveryOptions
+        {
+            Objective = DiscoveryObjective.TensorResidual, MaxAttempts = 1, AbandonResidual = 0,
+        }).Run(seed: 1000);
+        Assert.False(without.Verified);
+        Assert.Equal(options.Steps, without.FinalAttempt.Trace[^1].Step);
+    }
+
+    [Fact]
     public void Residual_gradient_matches_finite_differences()
     {
         var state = new BilinearState(2, 8);
