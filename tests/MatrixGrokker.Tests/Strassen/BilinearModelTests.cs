@@ -55,6 +55,24 @@ public class BilinearModelTests
     }
 
     [Fact]
+    public void Saved_state_loads_into_a_fresh_model()
+    {
+        using var trained = new BilinearModel(2, 8, seed: 5);
+        using var fresh = new BilinearModel(2, 8, seed: 6);
+        var path = Path.Combine(Path.GetTempPath(), $"bilinear-{Guid.NewGuid():N}.bin");
+        try
+        {
+            trained.save(path);
+            fresh.load(path);
+            Assert.True(fresh.U.Equals(trained.U) && fresh.V.Equals(trained.V) && fresh.W.Equals(trained.W));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void The_library_trainer_trains_the_bilinear_model_and_its_loss_falls()
     {
         var options = TestOptions.Small(samples: 2000, epochs: 5, seed: 3);
