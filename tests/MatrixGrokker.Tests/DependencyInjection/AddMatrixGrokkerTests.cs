@@ -52,7 +52,20 @@ public class AddMatrixGrokkerTests
         using var provider = new ServiceCollection().AddMatrixGrokker(Config(("Model:HiddenDims", "32"))).BuildServiceProvider();
 
         var ex = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<IOptions<MatrixGrokkerOptions>>().Value);
-        Assert.Contains("HiddenDims", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("MatrixGrokker:Model:HiddenDims", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Sections_declared_by_extensions_are_accepted_and_other_unknown_sections_are_not()
+    {
+        var config = Config(("Model:HiddenDim", "32"), ("Plugin:Level", "3"), ("Trainig:Epochs", "5"));
+        var services = new ServiceCollection().AddMatrixGrokker(config);
+        services.AddSingleton(new MatrixGrokkerConfigurationSection("plugin"));
+        using var provider = services.BuildServiceProvider();
+
+        var ex = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<IOptions<MatrixGrokkerOptions>>().Value);
+        Assert.Contains("MatrixGrokker:Trainig", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Plugin", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
