@@ -109,6 +109,13 @@ public sealed class ConsumerTests(PackedConsumerFixture packed, ITestOutputHelpe
         if (HostLibStdCxxLacksGlibcxx3432())
         {
             Assert.Contains("MatrixGrokker: marked the GLIBCXX_3.4.32 need", build.Output, StringComparison.Ordinal);
+
+            // The output copy differs from the cached original in exactly one byte (the weak flag): the cache,
+            // hard-linked into the output by this build, was not written through.
+            var patched = File.ReadAllBytes(Path.Combine(packed.Root, "WithBackend", "bin", "Release", "net10.0", "runtimes", "linux-x64", "native", "libLibTorchSharp.so"));
+            var cached = File.ReadAllBytes(Path.Combine(PackedConsumerFixture.GlobalPackagesFolder, "torchsharp", PackedConsumerFixture.PackageVersion("TorchSharp"), "runtimes", "linux-x64", "native", "libLibTorchSharp.so"));
+            Assert.Equal(cached.Length, patched.Length);
+            Assert.Equal(1, Enumerable.Range(0, cached.Length).Count(i => cached[i] != patched[i]));
         }
 
         const int stopAt = 3;
