@@ -20,24 +20,51 @@ public partial class ConfigurationReferenceTests
     [GeneratedRegex(@"\s+")]
     private static partial Regex Whitespace();
 
+    // Each options root with its path under "MatrixGrokker" and the assembly whose XML docs describe it.
+    private static readonly (string Path, Type Type)[] Roots =
+    [
+        ("", typeof(MatrixGrokkerOptions)),
+        ("Analyzers", typeof(MatrixGrokker.Metrics.MetricsAnalyzerOptions)),
+        ("ThermalEngine", typeof(MatrixGrokker.Metrics.ThermalEngineOptions)),
+    ];
+
     internal static string Generate()
     {
-        var docs = XDocument.Load(Path.Combine(AppContext.BaseDirectory, "MatrixGrokker.xml"));
-        var summaries = docs.Descendants("member").ToDictionary(m => m.Attribute("name")!.Value, m => m.Element("summary"));
-        var sb = new StringBuilder();
-        sb.Append("| key (under `\"").Append(MatrixGrokkerOptions.SectionName).Append("\"`) | type | default | allowed | meaning |\n");
-        sb.Append("|---|---|---|---|---|\n");
-        var root = new MatrixGrokkerOptions();
-        foreach (var section in typeof(MatrixGrokkerOptions).GetProperties().Where(p => p.CanWrite))
+        var summaries = new Dictionary<string, XElement?>(StringComparer.Ordinal);
+        foreach (var file in new[] { "MatrixGrokker.xml", "MatrixGrokker.Metrics.xml" })
         {
-            var instance = section.GetValue(root)!;
-            foreach (var option in section.PropertyType.GetProperties().Where(p => p.CanWrite))
+            foreach (var member in XDocument.Load(Path.Combine(AppContext.BaseDirectory, file)).Descendants("member"))
             {
-                sb.Append($"| `{section.Name}:{option.Name}` | {TypeName(option.PropertyType)} | {Format(option.GetValue(instance))} | {Allowed(option)} | {Text(summaries, option)} |\n");
+                summaries[member.Attribute("name")!.Value] = member.Element("summary");
             }
         }
 
+        var sb = new StringBuilder();
+        sb.Append("| key (under `\"").Append(MatrixGrokkerOptions.SectionName).Append("\"`) | type | default | allowed | meaning |\n");
+        sb.Append("|---|---|---|---|---|\n");
+        foreach (var (path, type) in Roots)
+        {
+            Rows(sb, summaries, path, Activator.CreateInstance(type)!);
+        }
+
         return sb.ToString();
+    }
+
+    // Nested option classes become key prefixes; everything else is one row.
+    private static void Rows(StringBuilder sb, Dictionary<string, XElement?> summaries, string prefix, object instance)
+    {
+        foreach (var option in instance.GetType().GetProperties().Where(p => p.CanWrite))
+        {
+            var key = prefix.Length == 0 ? option.Name : prefix + ":" + option.Name;
+            var type = option.PropertyType;
+            if (type.IsClass && type != typeof(string) && !typeof(IEnumerable).IsAssignableFrom(type))
+            {
+                Rows(sb, summaries, key, option.GetValue(instance)!);
+                continue;
+            }
+
+            sb.Append($"| `{key}` | {TypeName(type)} | {Format(option.GetValue(instance))} | {Allowed(option)} | {Text(summaries, option)} |\n");
+        }
     }
 
     private static string TypeName(Type type) => type switch
@@ -47,6 +74,9 @@ public partial class ConfigurationReferenceTests
         _ when type == typeof(bool) => "bool",
         _ when type == typeof(TimeSpan) => "TimeSpan (`hh:mm:ss`)",
         _ when type.IsEnum => "enum",
+        _ when Nullable.GetUnderlyingType(type) is { } inner => TypeName(inner) + " or null",
+        _ when type == typeof(long) => "long",
+        _ when type == typeof(string) => "string",
         _ when type.IsGenericType => $"list of {TypeName(type.GetGenericArguments()[0])}",
         _ => type.Name,
     };
@@ -66,6 +96,11 @@ public partial class ConfigurationReferenceTests
         if (option.PropertyType.IsEnum)
         {
             return string.Join(", ", Enum.GetNames(option.PropertyType).Select(n => $"`{n}`"));
+        }
+
+        if (option.GetCustomAttribute<RequiredAttribute>() is not null && option.PropertyType == typeof(string))
+        {
+            return "non-empty";
         }
 
         if (option.GetCustomAttribute<RangeAttribute>() is { } range)
@@ -125,8 +160,12 @@ public partial class ConfigurationReferenceTests
     public void The_reference_has_one_row_per_bindable_option_with_its_real_default()
     {
         var rows = Generate().Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(2).ToList();
-        var expected = typeof(MatrixGrokkerOptions).GetProperties().Sum(s => s.PropertyType.GetProperties().Count(p => p.CanWrite));
+        var expected = typeof(MatrixGrokkerOptions).GetProperties().Sum(s => s.PropertyType.GetProperties().Count(p => p.CanWrite))
+                       + typeof(MatrixGrokker.Metrics.MetricsAnalyzerOptions).GetProperties().Sum(s => s.PropertyType.GetProperties().Count(p => p.CanWrite))
+                       + typeof(MatrixGrokker.Metrics.ThermalEngineOptions).GetProperties().Count(p => p.CanWrite);
         Assert.Equal(expected, rows.Count);
+        Assert.Contains(rows, r => r.StartsWith("| `Analyzers:Superposition:TopK` | int | `4` |", StringComparison.Ordinal));
+        Assert.Contains(rows, r => r.StartsWith("| `ThermalEngine:BaseWeightDecay` | double or null | — | [0, 100] |", StringComparison.Ordinal));
         Assert.Contains(rows, r => r.StartsWith("| `Model:HiddenDim` | int | `256` | [1, 65536] |", StringComparison.Ordinal));
         Assert.Contains(rows, r => r.StartsWith("| `Data:ValidationRatio` | double | `0.2` | (0, 1) |", StringComparison.Ordinal));
         Assert.Contains(rows, r => r.StartsWith("| `Transfer:ExpansionSizes` | list of int | `[4, 8]` |", StringComparison.Ordinal));

@@ -1,6 +1,8 @@
+using System.Globalization;
 using System.IO.Compression;
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
+using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using Xunit.Abstractions;
 
@@ -9,7 +11,7 @@ namespace MatrixGrokker.Tests.Packaging;
 /// Proves the packages work for a stranger: packed to a temporary feed, consumed by fresh console apps outside the
 /// repository. Slow (pack + restore + build); exclude with --filter "Category!=Consumer" while iterating.
 [Trait("Category", "Consumer")]
-public sealed class ConsumerTests(PackedConsumerFixture packed, ITestOutputHelper output) : IClassFixture<PackedConsumerFixture>
+public sealed partial class ConsumerTests(PackedConsumerFixture packed, ITestOutputHelper output) : IClassFixture<PackedConsumerFixture>
 {
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(3);
 
@@ -118,15 +120,37 @@ public sealed class ConsumerTests(PackedConsumerFixture packed, ITestOutputHelpe
             Assert.Equal(1, Enumerable.Range(0, cached.Length).Count(i => cached[i] != patched[i]));
         }
 
+        const int ownEpochs = 4;
         const int stopAt = 3;
-        var run = DotnetCli.Run(packed.Root, RunTimeout, packed.AppDll("WithBackend"), stopAt.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var run = DotnetCli.Run(packed.Root, RunTimeout, packed.AppDll("WithBackend"),
+            ownEpochs.ToString(CultureInfo.InvariantCulture), stopAt.ToString(CultureInfo.InvariantCulture));
         output.WriteLine($"run took {run.Duration}\n{run.Output}");
         run.EnsureSuccess("the consumer app");
 
-        // 400 samples, 20 % validation → 320 training rows; batch 64 → 5 steps per epoch.
+        // (1) Own loop: one analyzer line per epoch; LC saw both hidden layers of a plain Sequential through hooks,
+        // SP all three weight matrices; the analyzers left the module in training mode; the loop itself learned.
+        var own = OwnLine().Matches(run.Output).Select(m => (
+            Epoch: int.Parse(m.Groups["epoch"].Value, CultureInfo.InvariantCulture),
+            Loss: double.Parse(m.Groups["loss"].Value, CultureInfo.InvariantCulture),
+            Lc: double.Parse(m.Groups["lc"].Value, CultureInfo.InvariantCulture),
+            Sp: double.Parse(m.Groups["sp"].Value, CultureInfo.InvariantCulture),
+            Rank: double.Parse(m.Groups["erank"].Value, CultureInfo.InvariantCulture))).ToList();
+        Assert.Equal(Enumerable.Range(1, ownEpochs), own.Select(o => o.Epoch));
+        Assert.All(own, o => Assert.InRange(o.Lc, 0.0, 1.0));
+        Assert.All(own, o => Assert.InRange(o.Sp, 0.0, 1.0));
+        Assert.All(own, o => Assert.InRange(o.Rank, 1.0, 64.0));
+        Assert.True(own[^1].Loss < own[0].Loss, $"the consumer's own loop did not learn: {own[0].Loss} → {own[^1].Loss}");
+        Assert.True(own.Select(o => o.Sp).Distinct().Count() > 1, "SP did not change while the weights were trained");
+
+        // (2) + (3) The library's trainer through DI: 400 samples, 20 % validation → 320 training rows; batch 64 →
+        // 5 steps per epoch; analyzers at every epoch end and once at the end; the callback stopped it at epoch 3.
         Assert.Contains($"TRAINER reason=Requested epochs={stopAt} steps={stopAt * 5} train=320", run.Output, StringComparison.Ordinal);
-        Assert.Contains("EVENTS begin,e1:5,e2:5,e3:5,stop,end:3", run.Output, StringComparison.Ordinal);
+        Assert.Contains("EVENTS begin,m1:EpochEnd,e1:5,m2:EpochEnd,e2:5,m3:EpochEnd,e3:5,stop,m3:Final,end:3", run.Output, StringComparison.Ordinal);
+        Assert.Contains("ANALYSIS lc,lc_region,sp", run.Output, StringComparison.Ordinal);
     }
+
+    [GeneratedRegex(@"OWN epoch=(?<epoch>\d+) loss=(?<loss>\S+) lc=(?<lc>\S+) lcLayers=2 sp=(?<sp>\S+) spMatrices=3 erank=(?<erank>\S+) training=True")]
+    private static partial Regex OwnLine();
 
     [Fact]
     public async Task An_app_without_a_backend_package_is_told_which_package_to_add()
