@@ -132,7 +132,6 @@ public class AddMatrixGrokkerMetricsTests
         using var provider = new ServiceCollection().AddMatrixGrokkerMetrics(Config()).BuildServiceProvider();
         var analyzers = provider.GetServices<IAnalyzer>().ToList();
         using var scope = NewDisposeScope();
-        random.manual_seed(3);
         using var net = nn.Sequential(("fc1", nn.Linear(8, 16)), ("act1", nn.ReLU()), ("fc2", nn.Linear(16, 4)));
         var probe = rand(30, 8);
 
