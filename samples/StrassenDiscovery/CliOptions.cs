@@ -18,7 +18,7 @@ internal sealed class CliOptions
           --lr <x>             Adam learning rate (default 0.01)
           --batch <n>          matrix pairs per step for the sampled objective (default 64)
           --slots <n>          slots while training, pruned to 7 (default 8)
-          --l1 <x>             L1 weight (default 0.01)
+          --l1 <x>             L1 weight (default 0.03)
           --rounding <x>       final rounding-penalty weight (default 1)
           --prune-at <f>       fraction of steps at which surplus slots are pruned (default 0.05)
           --init-std <x>       standard deviation of the initial coefficients (default 0.5)
