@@ -261,11 +261,6 @@ public sealed class FusedAdamW : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(state);
-        if (state.StepCount < 0)
-        {
-            throw new ArgumentException($"Step count must be >= 0, not {state.StepCount}.", nameof(state));
-        }
-
         CheckMoment(state.ExpAvg, "ExpAvg");
         CheckMoment(state.ExpAvgSq, "ExpAvgSq");
         using var noGrad = no_grad();
@@ -291,18 +286,13 @@ public sealed class FusedAdamW : IDisposable
         _expAvgSq.Dispose();
     }
 
-    private void CheckMoment(Tensor? moment, string name)
+    private void CheckMoment(Tensor moment, string name)
     {
-        if (moment is null)
-        {
-            throw new ArgumentException($"{name} is missing.", nameof(moment));
-        }
-
         if (moment.Dimensions != 1 || moment.shape[0] != Count)
         {
             throw new ArgumentException(
                 $"{name} has shape [{string.Join(", ", moment.shape)}]; this optimizer holds {Count} values in one dimension (were the parameters the same?).",
-                nameof(moment));
+                "state");
         }
     }
 
@@ -410,11 +400,31 @@ public sealed class FusedAdamW : IDisposable
 /// The state of a <see cref="FusedAdamW"/>: step count and flat first and second moments in parameter order.
 /// Owns its tensors; dispose it when done.
 /// </summary>
-/// <param name="StepCount">Steps taken.</param>
-/// <param name="ExpAvg">First moment (1-D, one value per optimised scalar).</param>
-/// <param name="ExpAvgSq">Second moment (1-D, same length).</param>
-public sealed record AdamWState(long StepCount, Tensor ExpAvg, Tensor ExpAvgSq) : IDisposable
+public sealed class AdamWState : IDisposable
 {
+    /// <summary>Creates the state; it takes ownership of the tensors.</summary>
+    /// <param name="stepCount">Steps taken, &gt;= 0.</param>
+    /// <param name="expAvg">First moment (1-D, one value per optimised scalar).</param>
+    /// <param name="expAvgSq">Second moment (1-D, same length).</param>
+    public AdamWState(long stepCount, Tensor expAvg, Tensor expAvgSq)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(stepCount);
+        ArgumentNullException.ThrowIfNull(expAvg);
+        ArgumentNullException.ThrowIfNull(expAvgSq);
+        StepCount = stepCount;
+        ExpAvg = expAvg;
+        ExpAvgSq = expAvgSq;
+    }
+
+    /// <summary>Steps taken.</summary>
+    public long StepCount { get; }
+
+    /// <summary>First moment (1-D, one value per optimised scalar).</summary>
+    public Tensor ExpAvg { get; }
+
+    /// <summary>Second moment (1-D, same length).</summary>
+    public Tensor ExpAvgSq { get; }
+
     /// <inheritdoc />
     public void Dispose()
     {
