@@ -68,7 +68,7 @@ internal sealed class CheckpointMetadata
 
     public List<EpochMetrics> History { get; set; } = [];
 
-    public JsonElement Options { get; set; }
+    public JsonElement? Options { get; set; }
 }
 
 internal sealed record TensorBlob(string Name, ScalarType DType, long[] Shape, byte[] Data)

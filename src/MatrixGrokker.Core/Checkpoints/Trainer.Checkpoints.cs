@@ -153,7 +153,7 @@ public sealed partial class Trainer
     // A checkpoint must come from the same model, data and shuffling; other settings (epochs, learning rate, …) may change.
     private void EnsureCompatible(string path, CheckpointMetadata meta)
     {
-        var saved = meta.Options;
+        var saved = meta.Options ?? default;
         var current = JsonSerializer.SerializeToElement(_options, CheckpointFile.Json);
         var differences = new List<string>();
         foreach (var section in new[] { nameof(MatrixGrokkerOptions.Model), nameof(MatrixGrokkerOptions.Data) })
