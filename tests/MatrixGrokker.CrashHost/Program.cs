@@ -37,13 +37,14 @@ return 0;
 
 internal static class CrashHostOptions
 {
-    // Must equal the options the test resumes with (tests/MatrixGrokker.Tests/Checkpoints/CrashTests.cs).
+    // Must equal CheckpointKit.Options(epochs: 5, everyEpochs: 1), which the test resumes with: 7 steps per epoch.
     public static MatrixGrokkerOptions Create()
     {
         var options = new MatrixGrokkerOptions();
-        options.Data.Samples = 2000;
+        options.Data.Samples = 1000;
         options.Training.Epochs = 5;
         options.Training.Seed = 42;
+        options.Training.StopAccuracy = 1.0;
         options.Checkpoint.EveryEpochs = 1;
         options.Checkpoint.Interval = TimeSpan.Zero;
         return options;
