@@ -1,15 +1,15 @@
 using System.Diagnostics;
 using System.Globalization;
 using MatrixGrokker.Analysis;
+using MatrixGrokker.Metrics;
 using MatrixGrokker.Checkpoints;
 using MatrixGrokker.Data;
 using MatrixGrokker.Models;
 using MatrixGrokker.Options;
 using MatrixGrokker.Training;
-using static TorchSharp.torch;
 
 // Usage:
-//   MatrixGrokker.MemorySoak soak [steps=50000]   resident memory of the default model trained with analyzers and checkpoints
+//   MatrixGrokker.MemorySoak soak [steps=50000] [no-analyzers] [no-checkpoints]   resident memory of the default model trained with analyzers and checkpoints
 //   MatrixGrokker.MemorySoak overhead [steps=3000] it/s with and without the per-step divergence check (alternating rounds)
 var mode = args.Length > 0 ? args[0] : "soak";
 
@@ -23,7 +23,7 @@ if (Environment.GetEnvironmentVariable("SOAK_THREADS") is { } threads)
 var steps = args.Length > 1 ? long.Parse(args[1], CultureInfo.InvariantCulture) : mode == "soak" ? 50_000 : 3_000;
 return mode switch
 {
-    "soak" => Soak.Run(steps),
+    "soak" => Soak.Run(steps, analyzers: !args.Contains("no-analyzers"), checkpoints: !args.Contains("no-checkpoints")),
     "overhead" => Overhead.Run(steps),
     _ => Usage(),
 };
@@ -36,7 +36,7 @@ static int Usage()
 
 internal static class Soak
 {
-    public static int Run(long totalSteps)
+    public static int Run(long totalSteps, bool analyzers, bool checkpoints)
     {
         var options = new MatrixGrokkerOptions();                 // the default model and data (63 steps per epoch)
         options.Training.Epochs = 100_000_000;
@@ -51,25 +51,32 @@ internal static class Soak
             using var data = new MatrixMultiplicationDataset(options.Data, options.Model.MatrixSize, options.Training.Seed);
             using var model = new MlpModel(options.Model, options.Training.Seed);
             var probe = new Probe(totalSteps);
-            using var trainer = new Trainer(model, data, options, analyzers: [new WeightSpectrum(), new ActivationSparsity()],
-                callbacks: [probe], checkpoints: new CheckpointManager(folder));
+            using var trainer = new Trainer(model, data, options, analyzers: analyzers ? MetricsAnalyzers.Create() : [],
+                callbacks: [probe], checkpoints: checkpoints ? new CheckpointManager(folder) : null);
             var wall = Stopwatch.StartNew();
             var result = trainer.Train();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{result.Reason}: {result.GlobalSteps} steps, {result.EpochsRun} epochs in {wall.Elapsed}, {probe.AnalyzerRuns} analyzer runs, {probe.Saves.Count} checkpoints"));
-            foreach (var (step, rss, managed) in probe.Samples)
+            foreach (var (step, rss, trimmed, managed) in probe.Samples)
             {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"step {step,6}: RSS {rss / 1048576.0,8:F1} MiB, managed heap {managed / 1048576.0,6:F1} MiB"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"step {step,6}: RSS {rss / 1048576.0,8:F1} MiB, after malloc_trim {trimmed / 1048576.0,8:F1} MiB, managed heap {managed / 1048576.0,6:F1} MiB"));
             }
 
-            var first = probe.Samples.First(s => s.Step == 1000).Rss;
-            var last = probe.Samples[^1].Rss;
+            var first = probe.Samples.First(s => s.Step == 1000);
+            var last = probe.Samples[^1];
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"RSS growth from step 1000 to step {probe.Samples[^1].Step}: {(last - first) / 1048576.0:F1} MiB = {100.0 * (last - first) / first:F2}%"));
+                $"RSS growth from step 1000 to step {last.Step}: {(last.Rss - first.Rss) / 1048576.0:F1} MiB = {100.0 * (last.Rss - first.Rss) / first.Rss:F2}%; " +
+                $"after malloc_trim: {(last.Trimmed - first.Trimmed) / 1048576.0:F1} MiB = {100.0 * (last.Trimmed - first.Trimmed) / first.Trimmed:F2}%"));
+            if (probe.Saves.Count == 0)
+            {
+                return 0;
+            }
+
             var times = probe.Saves.Select(s => s.Duration.TotalMilliseconds).Order().ToArray();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"checkpoint: {probe.Saves[^1].Bytes} bytes; save time median {times[times.Length / 2]:F1} ms, min {times[0]:F1} ms, max {times[^1]:F1} ms (n={times.Length})"));
-            return (last - first) / (double)first < 0.05 ? 0 : 1;
+            return (last.Rss - first.Rss) / (double)first.Rss < 0.05 ? 0 : 1;
         }
         finally
         {
@@ -82,7 +89,7 @@ internal static class Soak
 
     private sealed class Probe(long totalSteps) : ITrainerCallback
     {
-        public List<(long Step, long Rss, long Managed)> Samples { get; } = [];
+        public List<(long Step, long Rss, long Trimmed, long Managed)> Samples { get; } = [];
         public List<CheckpointSavedInfo> Saves { get; } = [];
         public int AnalyzerRuns { get; private set; }
 
@@ -91,12 +98,17 @@ internal static class Soak
             var s = context.GlobalStep;
             if (s == 1000 || s % 10_000 == 0 || s == totalSteps)
             {
-                // Settle the managed side first so the figure is the native footprint plus a compacted heap.
+                // Settle the managed side first (finalizers free undisposed tensors; an aggressive GC returns free
+                // managed segments), so RSS is the native footprint plus the live managed heap.
                 GC.Collect();
                 GC.WaitForPendingFinalizers();
-                GC.Collect();
-                Samples.Add((s, ResidentBytes(), GC.GetTotalMemory(false)));
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{DateTime.UtcNow:HH:mm:ss}] step {s}: RSS {Samples[^1].Rss / 1048576.0:F1} MiB"));
+                GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                var rss = ResidentBytes();
+                // Then let glibc hand its free pages back: what remains is memory something still holds.
+                _ = Native.malloc_trim(0);
+                Samples.Add((s, rss, ResidentBytes(), GC.GetTotalMemory(false)));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"[{DateTime.UtcNow:HH:mm:ss}] step {s}: RSS {rss / 1048576.0:F1} MiB, after malloc_trim {Samples[^1].Trimmed / 1048576.0:F1} MiB"));
             }
 
             if (s >= totalSteps)
@@ -124,50 +136,10 @@ internal static class Soak
     }
 }
 
-// Singular values of every weight matrix: spectral norm and effective rank per layer (allocates native buffers each run).
-internal sealed class WeightSpectrum : IAnalyzer
+internal static partial class Native
 {
-    public string Name => "spectrum";
-
-    public AnalyzerResult Analyze(AnalysisInput input)
-    {
-        var perLayer = new Dictionary<string, double>();
-        var extra = new Dictionary<string, double>();
-        double total = 0;
-        foreach (var w in input.Model!.GetWeights())
-        {
-            var s = linalg.svdvals(w.Weight);
-            var p = s / s.sum();
-            var rank = Math.Exp(-(p * (p + 1e-12).log()).sum().item<float>());
-            perLayer[w.Name] = rank;
-            extra[w.Name + ".spectral_norm"] = s[0].item<float>();
-            total += rank;
-        }
-
-        return new AnalyzerResult(Name, total / perLayer.Count, perLayer, extra, TimeSpan.Zero);
-    }
-}
-
-// Share of hidden units that are zero on the probe batch, per hidden layer (uses the activation hooks).
-internal sealed class ActivationSparsity : IAnalyzer
-{
-    public string Name => "sparsity";
-
-    public AnalyzerResult Analyze(AnalysisInput input)
-    {
-        var perLayer = new Dictionary<string, double>();
-        using (var recorder = input.Model!.RecordActivations())
-        {
-            input.Model.Forward(input.Probe);
-            var activations = recorder.Activations;
-            for (var i = 0; i < activations.Count; i++)
-            {
-                perLayer[$"hidden.{i}"] = activations[i].eq(0).to_type(ScalarType.Float32).mean().item<float>();
-            }
-        }
-
-        return new AnalyzerResult(Name, perLayer.Values.DefaultIfEmpty(0).Average(), perLayer, new Dictionary<string, double>(), TimeSpan.Zero);
-    }
+    [System.Runtime.InteropServices.LibraryImport("libc")]
+    internal static partial int malloc_trim(nuint pad);
 }
 
 internal static class Overhead

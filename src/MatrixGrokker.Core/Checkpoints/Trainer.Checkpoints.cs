@@ -216,16 +216,7 @@ public sealed partial class Trainer
             snapshot.Tensors.Add(TensorBlob.From(ModelPrefix + name, tensor));
         }
 
-        using (var buffer = new MemoryStream())
-        {
-            using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
-            {
-                _optimizer.save_state_dict(writer);
-            }
-
-            snapshot.Tensors.Add(TensorBlob.FromBytes(OptimizerEntry, buffer.ToArray()));
-        }
-
+        CaptureOptimizer(snapshot);
         using (var rng = random.get_rng_state())
         {
             snapshot.Tensors.Add(TensorBlob.From(TorchRngEntry, rng));
@@ -242,6 +233,34 @@ public sealed partial class Trainer
         }
 
         return snapshot;
+    }
+
+    // The optimizer's own state format (moments, step counts, options) as one opaque entry. This pair is the only
+    // code that knows the optimizer type.
+    private void CaptureOptimizer(CheckpointSnapshot snapshot)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            _optimizer.save_state_dict(writer);
+        }
+
+        snapshot.Tensors.Add(TensorBlob.FromBytes(OptimizerEntry, buffer.ToArray()));
+    }
+
+    private void RestoreOptimizer(CheckpointSnapshot snapshot, string path)
+    {
+        using var buffer = new MemoryStream(snapshot.Get(OptimizerEntry, path).Data, writable: false);
+        using var reader = new BinaryReader(buffer);
+        try
+        {
+            _optimizer.load_state_dict(reader);
+        }
+        catch (Exception ex) when (ex is EndOfStreamException or ArgumentException or InvalidOperationException or IOException)
+        {
+            throw new CheckpointIncompatibleException(path,
+                $"Checkpoint '{path}' has optimizer state ({snapshot.Metadata.OptimizerKind}) this trainer cannot load: {ex.Message}");
+        }
     }
 
     private void Restore(string path, CheckpointSnapshot snapshot)
@@ -275,19 +294,7 @@ public sealed partial class Trainer
             _shuffle.set_state(snapshot.Get(ShuffleRngEntry, path).ToTensor());
         }
 
-        using (var buffer = new MemoryStream(snapshot.Get(OptimizerEntry, path).Data, writable: false))
-        using (var reader = new BinaryReader(buffer))
-        {
-            try
-            {
-                _optimizer.load_state_dict(reader);
-            }
-            catch (Exception ex) when (ex is EndOfStreamException or ArgumentException or InvalidOperationException or IOException)
-            {
-                throw new CheckpointIncompatibleException(path, $"Checkpoint '{path}' has optimizer state ({meta.OptimizerKind}) this trainer cannot load: {ex.Message}");
-            }
-        }
-
+        RestoreOptimizer(snapshot, path);
         if (meta.RegularizerName == _regularizer.Name)
         {
             _regularizer.Restore(meta.RegularizerState);
