@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MatrixGrokker.Analysis;
+using MatrixGrokker.Checkpoints;
 using MatrixGrokker.Data;
 using MatrixGrokker.Models;
 using MatrixGrokker.Options;
@@ -18,7 +19,7 @@ namespace MatrixGrokker.Training;
 /// validation every epoch, analyzers on an exact step schedule, a regulariser between backward and step, and
 /// callbacks that can observe and steer every stage.
 /// </summary>
-public sealed class Trainer : IDisposable
+public sealed partial class Trainer : IDisposable
 {
     private readonly IModel _model;
     private readonly IDataset _data;
@@ -39,6 +40,7 @@ public sealed class Trainer : IDisposable
     /// <param name="analyzers">Analyzers run every <see cref="MetricsOptions.IntervalSteps"/> steps and at the end.</param>
     /// <param name="callbacks">Observers that may act on the run.</param>
     /// <param name="logger">Progress log.</param>
+    /// <param name="checkpoints">Saves checkpoints and resumes from them (see <see cref="CheckpointOptions"/>); none when null.</param>
     public Trainer(
         IModel model,
         IDataset data,
@@ -46,7 +48,8 @@ public sealed class Trainer : IDisposable
         IRegularizer? regularizer = null,
         IEnumerable<IAnalyzer>? analyzers = null,
         IEnumerable<ITrainerCallback>? callbacks = null,
-        ILogger<Trainer>? logger = null)
+        ILogger<Trainer>? logger = null,
+        CheckpointManager? checkpoints = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
@@ -67,6 +70,7 @@ public sealed class Trainer : IDisposable
         _analyzers = analyzers?.ToArray() ?? [];
         _callbacks = callbacks?.ToList() ?? [];
         _logger = logger ?? (ILogger)NullLogger.Instance;
+        _checkpoints = checkpoints;
 
         var training = options.Training;
         _optimizer = new FusedAdamW(model.Module.parameters(), training.LearningRate, training.WeightDecay);
@@ -111,6 +115,16 @@ public sealed class Trainer : IDisposable
         var grok = new GrokkingTracker(training.GrokThreshold);
         var reason = StopReason.MaxEpochs;
         var message = $"reached the epoch limit ({training.Epochs})";
+        CheckpointSnapshot? pending = null;
+        if (ResumeOrFinished(ctx, wall) is { } finished)
+        {
+            return finished;
+        }
+
+        foreach (var m in ctx.HistoryList)
+        {
+            grok.Observe(m.Epoch, m.TrainAccuracy, m.ValidationAccuracy);
+        }
 
         TrainerLog.TrainingStarted(_logger, _model.Module.parameters().Sum(p => p.numel()), _data.TrainCount, StepsPerEpoch, training.Epochs);
         Notify(static (c, x) => c.OnTrainBegin(x), ctx);
@@ -127,6 +141,21 @@ public sealed class Trainer : IDisposable
                 var epochTicks = Stopwatch.GetTimestamp() - epochStart;
                 stepTicks += epochTicks;
                 stepsThisCall += steps;
+                if (_divergence is { } diverged)
+                {
+                    if (HandleDivergence(ctx, diverged))
+                    {
+                        grok = new GrokkingTracker(training.GrokThreshold);
+                        ctx.HistoryList.ForEach(m => grok.Observe(m.Epoch, m.TrainAccuracy, m.ValidationAccuracy));
+                        epoch = ctx.Epoch;
+                        continue;
+                    }
+
+                    (reason, message) = (StopReason.Diverged, _divergence!.Message);
+                    break;
+                }
+
+                pending = CaptureIfPartial(ctx);
 
                 var validation = Evaluator.Evaluate(_model, _data.ValidationInputs, _data.ValidationTargets, training.AccuracyTolerance);
                 Notify((c, x) => c.OnValidationEnd(x, validation), ctx);
@@ -142,6 +171,10 @@ public sealed class Trainer : IDisposable
                 ctx.HistoryList.Add(metrics);
                 TrainerLog.EpochCompleted(_logger, epoch, trainLoss, trainAccuracy, validation.Loss, validation.Accuracy, ctx.WeightDecay, metrics.IterationsPerSecond);
                 Notify((c, x) => c.OnEpochEnd(x, metrics), ctx);
+                if (pending is null)
+                {
+                    SaveIfDue(ctx, epoch);
+                }
 
                 if (grok.Observe(epoch, trainAccuracy, validation.Accuracy) is { } grokked)
                 {
@@ -174,6 +207,7 @@ public sealed class Trainer : IDisposable
                 }
             }
 
+            SaveFinal(ctx, reason, message, pending);
             RunAnalyzers(ctx, AnalysisTrigger.Final);
         }
         catch (Exception ex)
@@ -202,16 +236,26 @@ public sealed class Trainer : IDisposable
         var count = _data.TrainCount;
         var step = new StepInfo();
         long steps = 0;
-        var seen = 0;
 
         using var epochScope = NewDisposeScope();
+        var resume = BeginEpoch();
+        var seen = resume.Seen;
+        var batches = resume.Batches;
         var order = randperm(count, generator: _shuffle);
         var inputs = _data.TrainInputs.index_select(0, order);
         var targets = _data.TrainTargets.index_select(0, order);
         var lossSum = zeros(1, ScalarType.Float64);
         var predictions = empty_like(targets);
+        var first = batches * batchSize; // rows before this are already scored (mid-epoch resume)
+        var fresh = 0;
+        var correct = 0L;
+        if (batches > 0)
+        {
+            lossSum.fill_(resume.LossSum);
+            correct = resume.Correct;
+        }
 
-        for (var start = 0; start < count; start += batchSize)
+        for (var start = batches * batchSize; start < count; start += batchSize)
         {
             using var stepScope = NewDisposeScope();
             var len = Math.Min(batchSize, count - start);
@@ -223,13 +267,18 @@ public sealed class Trainer : IDisposable
             _optimizer.ZeroGrad();
             loss.backward();
 
-            ctx.LearningRate = LearningRates.At(training, ctx.GlobalStep, totalSteps);
+            ctx.LearningRate = LearningRates.At(training, ctx.GlobalStep, totalSteps) * _lrScale;
             ctx.SkipStep = false;
             _regularizer.BeforeOptimizerStep(ctx);
             step.LossTensor = loss;
             step.BatchIndex = (int)(start / batchSize) + 1;
             step.BatchSize = len;
             Notify(static (c, x, s) => c.OnBeforeOptimizerStep(x, s), ctx, step);
+            if (Diverged(ctx, loss, step.BatchIndex))
+            {
+                break;
+            }
+
             if (!ctx.SkipStep)
             {
                 _optimizer.LearningRate = ctx.LearningRate;
@@ -239,7 +288,9 @@ public sealed class Trainer : IDisposable
 
             ctx.GlobalStep++;
             steps++;
+            batches++;
             seen += len;
+            fresh += len;
             using (no_grad())
             {
                 lossSum.add_(loss, alpha: len);
@@ -260,14 +311,15 @@ public sealed class Trainer : IDisposable
             }
         }
 
-        long correct;
-        using (no_grad())
+        if (fresh > 0)
         {
-            correct = (predictions.narrow(0, 0, seen) - targets.narrow(0, 0, seen))
+            using var noGrad = no_grad();
+            correct += (predictions.narrow(0, first, fresh) - targets.narrow(0, first, fresh))
                 .abs_().lt_(training.AccuracyTolerance).all(1).sum().item<long>();
         }
 
-        return (lossSum.item<double>() / Math.Max(1, seen), correct / (double)Math.Max(1, seen), steps);
+        _position = new EpochPosition(batches, lossSum.item<double>(), correct, seen);
+        return (_position.LossSum / Math.Max(1, seen), _position.Correct / (double)Math.Max(1, seen), steps);
     }
 
     private void RunAnalyzers(TrainingContext ctx, AnalysisTrigger trigger)
