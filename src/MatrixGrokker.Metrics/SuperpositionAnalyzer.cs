@@ -56,8 +56,13 @@ public sealed class SuperpositionAnalyzer : IAnalyzer
         foreach (var (name, weight) in weights)
         {
             var w = weight.detach();
+
+            // One device read per matrix in the usual case: the float64 sum of squares is the norm term and, when
+            // finite, proves every weight finite (NaN and ±Inf propagate into it). Only a non-finite sum, which huge
+            // float64 weights can also give, needs the element-wise check.
+            var square = w.to_type(ScalarType.Float64).square().sum().item<double>();
             double sp, rank;
-            if (w.isfinite().all().item<bool>())
+            if (double.IsFinite(square) || w.isfinite().all().item<bool>())
             {
                 var sigma = Backend.SingularValues(w);
                 sp = Superposition.FromSingularValues(sigma, k);
@@ -76,7 +81,7 @@ public sealed class SuperpositionAnalyzer : IAnalyzer
             parameters += count;
             plain += sp;
             ranks += rank;
-            squares += w.to_type(ScalarType.Float64).square().sum().item<double>();
+            squares += square;
         }
 
         extra["mean"] = plain / weights.Count;

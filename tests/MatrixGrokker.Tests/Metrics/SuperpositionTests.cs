@@ -121,6 +121,26 @@ public class SuperpositionTests
     }
 
     [Fact]
+    public void Non_finite_weights_give_nan_only_for_their_matrix_and_huge_finite_weights_are_still_analysed()
+    {
+        using var scope = NewDisposeScope();
+        // Layer 0 holds a NaN; layer 2 is float64 with entries whose squares overflow, so its sum of squares is
+        // infinite although every weight is finite: it must still get its SP (1 − 4/6 for a scaled 6×6 identity).
+        using var net = nn.Sequential(nn.Linear(6, 6), nn.Tanh(), nn.Linear(6, 6, dtype: ScalarType.Float64));
+        using (no_grad())
+        {
+            ((TorchSharp.Modules.Linear)net[0]).weight![1, 2] = tensor(float.NaN);
+            ((TorchSharp.Modules.Linear)net[2]).weight!.copy_(eye(6, dtype: ScalarType.Float64).mul(1e200));
+        }
+
+        var result = new SuperpositionAnalyzer().Analyze(new AnalysisInput(net, zeros(2, 6)));
+        Assert.True(double.IsNaN(result.PerLayer["0.weight"]));
+        Assert.True(double.IsNaN(result.Extra["effective_rank.0.weight"]));
+        Assert.Equal(1 - 4 / 6.0, result.PerLayer["2.weight"], 1e-6);
+        Assert.Equal(6.0, result.Extra["effective_rank.2.weight"], 1e-4);
+    }
+
+    [Fact]
     public void A_module_without_weight_matrices_is_rejected()
     {
         using var scope = NewDisposeScope();
