@@ -25,6 +25,12 @@ public class AnalyzerOverheadBenchmarks
     private Trainer? _trainer;
     private Tensor? _probe;
 
+    // Built once, as the trainer builds them once; construction (options validation) is not analysis cost.
+    private readonly IAnalyzer[] _lcAndSp = LcAndSp();
+    private readonly IAnalyzer[] _lc = [new LocalComplexityAnalyzer()];
+    private readonly IAnalyzer[] _spTorch = [new SuperpositionAnalyzer(new SuperpositionOptions { Backend = SvdBackendKind.Torch })];
+    private readonly IAnalyzer[] _spMathNet = [new SuperpositionAnalyzer(new SuperpositionOptions { Backend = SvdBackendKind.MathNet })];
+
     private static IAnalyzer[] LcAndSp() => [new LocalComplexityAnalyzer(), new SuperpositionAnalyzer()];
 
     [GlobalSetup]
@@ -73,7 +79,16 @@ public class AnalyzerOverheadBenchmarks
 
     /// <summary>One LC + SP analysis with a 100-sample probe (per analysis).</summary>
     [Benchmark]
-    public int Lc_plus_sp_once() => AnalyzerRunner.Run(LcAndSp(), _model!, _probe!).Results.Count;
+    public int Lc_plus_sp_once() => AnalyzerRunner.Run(_lcAndSp, _model!, _probe!).Results.Count;
+
+    /// <summary>LC (cosine form) alone, probe 100 (per analysis; used by the interleaved ratios).</summary>
+    public int Lc_once() => AnalyzerRunner.Run(_lc, _model!, _probe!).Results.Count;
+
+    /// <summary>SP with the torch backend alone (per analysis; used by the interleaved ratios).</summary>
+    public int Sp_torch_once() => AnalyzerRunner.Run(_spTorch, _model!, _probe!).Results.Count;
+
+    /// <summary>SP with the MathNet backend alone (per analysis; used by the interleaved ratios).</summary>
+    public int Sp_mathnet_once() => AnalyzerRunner.Run(_spMathNet, _model!, _probe!).Results.Count;
 
     private void Setup(bool withAnalyzers)
     {

@@ -28,6 +28,9 @@ internal static class InterleavedRatios
             ("d LC+SP, probe 100", overhead.SetupAnalysis, () => { for (var i = 0; i < analyses; i++) { overhead.Lc_plus_sp_once(); } }, overhead.Cleanup, analyses),
             ("e trainer, 1008 steps", overhead.SetupWithout, () => overhead.Train_without_analyzers(), overhead.Cleanup, AnalyzerOverheadBenchmarks.Steps),
             ("f trainer + LC+SP every 200", overhead.SetupWith, () => overhead.Train_with_lc_sp_every_200_steps(), overhead.Cleanup, AnalyzerOverheadBenchmarks.Steps),
+            ("g LC alone", overhead.SetupAnalysis, () => { for (var i = 0; i < analyses; i++) { overhead.Lc_once(); } }, overhead.Cleanup, analyses),
+            ("h SP torch", overhead.SetupAnalysis, () => { for (var i = 0; i < analyses; i++) { overhead.Sp_torch_once(); } }, overhead.Cleanup, analyses),
+            ("i SP mathnet", overhead.SetupAnalysis, () => { for (var i = 0; i < 2; i++) { overhead.Sp_mathnet_once(); } }, overhead.Cleanup, 2),
         };
 
         Console.WriteLine($"# Interleaved training-step ratios, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} logical cores, load {LoadAverage()}");
@@ -84,6 +87,9 @@ internal static class InterleavedRatios
         var d = samples["d LC+SP, probe 100"];
         var e = samples["e trainer, 1008 steps"];
         var f = samples["f trainer + LC+SP every 200"];
+        var g = samples["g LC alone"];
+        var h = samples["h SP torch"];
+        var mathNet = samples["i SP mathnet"];
         Console.WriteLine();
         Console.WriteLine($"## torch threads = {threads} ({a.Count} rounds; medians; ms per step, per analysis for d)");
         Console.WriteLine();
@@ -110,6 +116,7 @@ internal static class InterleavedRatios
         Console.WriteLine(Invariant($"b/c share of the GEMM floor (hand loop): wall {RoundRatio(c, b, s => s.WallMs):P0}, CPU {RoundRatio(c, b, s => s.CpuMs):P0}"));
         var inSteps = RoundRatio(d, a, s => s.WallMs);
         Console.WriteLine(Invariant($"LC+SP (probe 100) = {inSteps:F2} trainer steps (wall; CPU {RoundRatio(d, a, s => s.CpuMs):F2}); overhead at the default 200-step interval = {inSteps / 200:P2}"));
+        Console.WriteLine(Invariant($"in trainer steps (wall; CPU): LC {RoundRatio(g, a, s => s.WallMs):F2} ({RoundRatio(g, a, s => s.CpuMs):F2}), SP torch {RoundRatio(h, a, s => s.WallMs):F2} ({RoundRatio(h, a, s => s.CpuMs):F2}), SP mathnet {RoundRatio(mathNet, a, s => s.WallMs):F2} ({RoundRatio(mathNet, a, s => s.CpuMs):F2}); LC + SP torch measured apart {RoundRatio(g, a, s => s.WallMs) + RoundRatio(h, a, s => s.WallMs):F2}"));
         // f analyses 6 times in 1008 steps (5 intervals + the final run); the steady state is 1008/200 = 5.04.
         var direct = RoundRatio(f, e, s => s.WallMs) - 1;
         var directCpu = RoundRatio(f, e, s => s.CpuMs) - 1;
