@@ -18,7 +18,7 @@ namespace MatrixGrokker.Training;
 /// validation every epoch, analyzers on an exact step schedule, a regulariser between backward and step, and
 /// callbacks that can observe and steer every stage.
 /// </summary>
-public sealed class Trainer : IDisposable
+public sealed partial class Trainer : IDisposable
 {
     private readonly IModel _model;
     private readonly IDataset _data;
@@ -105,7 +105,7 @@ public sealed class Trainer : IDisposable
         var wall = Stopwatch.StartNew();
         long stepTicks = 0;
         long stepsThisCall = 0;
-        var grok = new GrokkingTracker(training.GrokThreshold);
+        var grok = new GrokkingTracker(training.GrokThreshold, training.GeneralizationThreshold ?? training.GrokThreshold);
         var reason = StopReason.MaxEpochs;
         var message = $"reached the epoch limit ({training.Epochs})";
 
@@ -298,12 +298,12 @@ public sealed class Trainer : IDisposable
         _probe.Dispose();
     }
 
-    private sealed class GrokkingTracker(double threshold)
+    private sealed class GrokkingTracker(double threshold, double generalizationThreshold)
     {
         private int? _memorized;
         private int? _generalized;
 
-        public GrokkingReport Report => new(threshold, _memorized, _generalized);
+        public GrokkingReport Report => new(threshold, _memorized, _generalized) { GeneralizationThreshold = generalizationThreshold };
 
         // Returns the report once, at the epoch validation accuracy first reaches the threshold.
         public GrokkingReport? Observe(int epoch, double trainAccuracy, double validationAccuracy)
@@ -313,7 +313,7 @@ public sealed class Trainer : IDisposable
                 _memorized = epoch;
             }
 
-            if (_generalized is null && validationAccuracy >= threshold)
+            if (_generalized is null && validationAccuracy >= generalizationThreshold)
             {
                 _generalized = epoch;
                 return Report;
