@@ -1,25 +1,43 @@
-using System.Globalization;
-using MatrixGrokker.Data;
-using MatrixGrokker.Models;
-using MatrixGrokker.Options;
-using MatrixGrokker.Training;
+using MatrixGrokker.Experiment;
 using Microsoft.Extensions.Logging;
 
-// Minimal first slice of the experiment: the seed's defaults, trained to its stop rule or epoch limit.
-var options = new MatrixGrokkerOptions();
-if (args.Length > 0)
+// The seed's full experiment: train on 2×2 products, then zero-shot transfer to larger matrices.
+ExperimentSettings settings;
+try
 {
-    options.Training.Epochs = int.Parse(args[0], CultureInfo.InvariantCulture);
+    settings = ExperimentConfiguration.Parse(args);
+}
+catch (ConfigurationErrorException ex)
+{
+    Console.Error.WriteLine($"error: {ex.Message}");
+    return 2;
 }
 
-using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
-using var cts = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
+if (settings.ShowHelp)
+{
+    Console.WriteLine(ExperimentConfiguration.Usage);
+    return 0;
+}
 
-using var data = new MatrixMultiplicationDataset(options.Data, options.Model.MatrixSize, options.Training.Seed);
-using var model = new MlpModel(options.Model, options.Training.Seed);
-using var trainer = new Trainer(model, data, options, logger: loggerFactory.CreateLogger<Trainer>());
-var result = trainer.Train(cts.Token);
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"{result.Reason}: {result.Message}. Epochs {result.EpochsRun}, steps {result.GlobalSteps}, {result.AverageIterationsPerSecond:F0} it/s, " +
-    $"val acc {result.Final?.ValidationAccuracy:P2}, first epoch with val acc >= 0.99: {result.Grokking.GeneralizationEpoch?.ToString(CultureInfo.InvariantCulture) ?? "none"}"));
+using var loggerFactory = LoggerFactory.Create(b => b
+    .SetMinimumLevel(LogLevel.Warning)
+    .AddSimpleConsole(o => o.SingleLine = true));
+using var cts = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    // First Ctrl+C stops after the current step and still writes the outputs; a second one kills the process.
+    e.Cancel = !cts.IsCancellationRequested;
+    cts.Cancel();
+};
+
+try
+{
+    var runner = new ExperimentRunner(settings, Console.Out, interactive: !Console.IsOutputRedirected, loggerFactory);
+    var summary = runner.Run(cts.Token);
+    return summary.StopReason == MatrixGrokker.Training.StopReason.Cancelled ? 130 : 0;
+}
+catch (Exception ex) when (ex is not OutOfMemoryException)
+{
+    Console.Error.WriteLine($"error: {ex.Message}");
+    return 1;
+}

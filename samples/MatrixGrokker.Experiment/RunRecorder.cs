@@ -1,0 +1,88 @@
+using System.Globalization;
+using MatrixGrokker.Training;
+using MatrixGrokker.Transfer;
+using TorchSharp;
+
+namespace MatrixGrokker.Experiment;
+
+/// <summary>
+/// Streams one row per epoch to metrics.csv and metrics.jsonl (flushed each epoch, so an interrupted run keeps its
+/// history) and, when enabled, to TensorBoard; collects the grokking and transfer events for the summary.
+/// </summary>
+internal sealed class RunRecorder : ITrainerCallback, IDisposable
+{
+    private readonly StreamWriter _csv;
+    private readonly StreamWriter _jsonl;
+    private readonly TorchSharp.Modules.SummaryWriter? _tensorBoard;
+    private readonly List<EpochRow> _rows = [];
+
+    public RunRecorder(string folder, bool tensorBoard, bool append)
+    {
+        var csvPath = Path.Combine(folder, "metrics.csv");
+        var writeHeader = !append || !File.Exists(csvPath) || new FileInfo(csvPath).Length == 0;
+        _csv = new StreamWriter(csvPath, append);
+        _jsonl = new StreamWriter(Path.Combine(folder, "metrics.jsonl"), append);
+        if (writeHeader)
+        {
+            _csv.WriteLine(EpochRow.CsvHeader);
+        }
+
+        if (tensorBoard)
+        {
+            _tensorBoard = torch.utils.tensorboard.SummaryWriter(Path.Combine(folder, "tensorboard"));
+        }
+    }
+
+    public IReadOnlyList<EpochRow> Rows => _rows;
+
+    public GrokkingReport? Grokking { get; private set; }
+
+    public List<TransferResult> Transfers { get; } = [];
+
+    public void OnEpochEnd(TrainingContext context, EpochMetrics metrics)
+    {
+        var row = EpochRow.From(metrics);
+        _rows.Add(row);
+        _csv.WriteLine(row.ToCsv());
+        _csv.Flush();
+        _jsonl.WriteLine(row.ToJsonLine());
+        _jsonl.Flush();
+        if (_tensorBoard is { } tb)
+        {
+            // The writer rewrites its file per event, so this logs once per epoch only.
+            var step = metrics.Epoch;
+            tb.add_scalar("loss/train", (float)row.TrainLoss, step);
+            tb.add_scalar("loss/val", (float)row.ValidationLoss, step);
+            tb.add_scalar("accuracy/train", (float)row.TrainAccuracy, step);
+            tb.add_scalar("accuracy/val", (float)row.ValidationAccuracy, step);
+            tb.add_scalar("regularization/wd", (float)row.WeightDecay, step);
+            tb.add_scalar("optim/lr", (float)row.LearningRate, step);
+            if (row.LocalComplexity is { } lc)
+            {
+                tb.add_scalar("metrics/lc", (float)lc, step);
+            }
+
+            if (row.Superposition is { } sp)
+            {
+                tb.add_scalar("metrics/sp", (float)sp, step);
+            }
+        }
+    }
+
+    public void OnGrokkingDetected(TrainingContext context, GrokkingReport report) => Grokking = report;
+
+    public void OnTransferEvaluated(TrainingContext context, TransferResult result)
+    {
+        Transfers.Add(result);
+        if (_tensorBoard is { } tb)
+        {
+            tb.add_scalar(string.Create(CultureInfo.InvariantCulture, $"transfer/{result.Strategy}/accuracy"), (float)result.Accuracy, result.Size);
+        }
+    }
+
+    public void Dispose()
+    {
+        _csv.Dispose();
+        _jsonl.Dispose();
+    }
+}
