@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
 using System.Reflection;
-using System.Text.RegularExpressions;
+using System.ComponentModel.DataAnnotations;
 using MatrixGrokker.Options;
 using Microsoft.Extensions.Configuration;
 
@@ -42,7 +42,7 @@ public sealed record ExperimentSettings(MatrixGrokkerOptions Options, Experiment
 /// (section <c>Presets:&lt;name&gt;</c>), environment variables prefixed <c>MATRIXGROKKER_</c> (<c>__</c> separates
 /// sections) and the command line.
 /// </summary>
-public static partial class ExperimentConfiguration
+public static class ExperimentConfiguration
 {
     /// <summary>Prefix of the environment variables read.</summary>
     public const string EnvironmentPrefix = "MATRIXGROKKER_";
@@ -68,6 +68,32 @@ public static partial class ExperimentConfiguration
     public static ExperimentSettings Parse(IReadOnlyList<string> args, string? settingsDirectory = null, bool readEnvironment = true)
     {
         ArgumentNullException.ThrowIfNull(args);
+        try
+        {
+            return ParseCore(args, settingsDirectory, readEnvironment);
+        }
+        catch (ConfigurationErrorException ex)
+        {
+            // Name the switch the user typed when it is an alias of a configuration key.
+            var message = ex.Message;
+            foreach (var (alias, key) in Aliases)
+            {
+                if (args.Any(a => a.StartsWith(alias, StringComparison.OrdinalIgnoreCase)) && message.Contains(key, StringComparison.Ordinal))
+                {
+                    message = message.Replace(key, $"{alias} ({key[2..]})", StringComparison.Ordinal);
+                    break;
+                }
+            }
+
+            throw new ConfigurationErrorException(message, ex);
+        }
+    }
+
+    private static readonly (string Alias, string Key)[] Aliases =
+        [("--epochs", "--Training:Epochs"), ("--seed", "--Training:Seed"), ("--out", "--Experiment:Out"), ("--preset", "--Experiment:Preset")];
+
+    private static ExperimentSettings ParseCore(IReadOnlyList<string> args, string? settingsDirectory, bool readEnvironment)
+    {
         var (cli, help) = Normalize(args);
         if (help)
         {
@@ -142,15 +168,28 @@ public static partial class ExperimentConfiguration
         foreach (var name in LibrarySections)
         {
             var target = typeof(MatrixGrokkerOptions).GetProperty(name)!.GetValue(options)!;
-            BindSection(config.GetSection(name), target);
+            BindSection(config, config.GetSection(name), target);
         }
 
-        BindSection(config.GetSection("Experiment"), experiment);
+        BindSection(config, config.GetSection("Experiment"), experiment);
+
+        // Per-section DataAnnotations first: they know which section a member belongs to.
+        foreach (var name in LibrarySections)
+        {
+            var target = typeof(MatrixGrokkerOptions).GetProperty(name)!.GetValue(options)!;
+            var results = new List<ValidationResult>();
+            if (!Validator.TryValidateObject(target, new ValidationContext(target), results, validateAllProperties: true))
+            {
+                var first = results[0];
+                var members = first.MemberNames.Any() ? string.Join(" / ", first.MemberNames.Select(m => $"--{name}:{m}")) : $"--{name}";
+                throw new ConfigurationErrorException($"{members}: {first.ErrorMessage}");
+            }
+        }
 
         var failures = new MatrixGrokkerOptionsValidator().Validate(Microsoft.Extensions.Options.Options.DefaultName, options);
         if (failures.Failed)
         {
-            throw new ConfigurationErrorException(DescribeFailure(failures.Failures.First()));
+            throw new ConfigurationErrorException($"invalid options: {string.Join("; ", failures.Failures).ReplaceLineEndings(" ")}");
         }
 
         var experimentError = experiment.Validate().FirstOrDefault();
@@ -341,24 +380,11 @@ public static partial class ExperimentConfiguration
         return list?.GetGenericArguments()[0];
     }
 
-    // The binder appends configured items to a collection's default contents ([4, 8] + [16] = [4, 8, 16]);
-    // a configured list replaces the default instead.
-    private static void BindSection(IConfigurationSection section, object target)
+    // Lists need two fixes. The binder appends configured items to a collection's default contents
+    // ([4, 8] + [16] = [4, 8, 16]), and layered providers merge lists index by index (appsettings [4, 8] with
+    // --X:0=16 gives [16, 8]). A list is taken whole from the highest-priority source that sets any of its items.
+    private static void BindSection(IConfiguration config, IConfigurationSection section, object target)
     {
-        foreach (var property in target.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
-        {
-            var child = section.GetSection(property.Name);
-            if (!child.GetChildren().Any())
-            {
-                continue;
-            }
-
-            if (ElementType(property.PropertyType) is { } element && property.CanWrite)
-            {
-                property.SetValue(target, Activator.CreateInstance(typeof(List<>).MakeGenericType(element)));
-            }
-        }
-
         try
         {
             section.Bind(target, o => o.ErrorOnUnknownConfiguration = true);
@@ -367,22 +393,48 @@ public static partial class ExperimentConfiguration
         {
             throw new ConfigurationErrorException($"--{section.Path}: {ex.Message}", ex);
         }
+
+        foreach (var property in target.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        {
+            var child = section.GetSection(property.Name);
+            if (ElementType(property.PropertyType) is not { } element || !property.CanWrite || !child.GetChildren().Any())
+            {
+                continue;
+            }
+
+            var list = (System.Collections.IList)Activator.CreateInstance(typeof(List<>).MakeGenericType(element))!;
+            foreach (var value in WinningListValues(config, child))
+            {
+                list.Add(Convert(value, element));
+            }
+
+            property.SetValue(target, list);
+        }
     }
 
-    private static string DescribeFailure(string failure)
+    private static List<string> WinningListValues(IConfiguration config, IConfigurationSection list)
     {
-        var match = ValidatorMessage().Match(failure);
-        if (!match.Success)
+        if (config is IConfigurationRoot root)
         {
-            return $"invalid options: {failure}";
+            foreach (var provider in root.Providers.Reverse())
+            {
+                var indices = provider.GetChildKeys([], list.Path).Distinct()
+                    .Select(k => int.TryParse(k, NumberStyles.None, CultureInfo.InvariantCulture, out var i) ? i : -1)
+                    .Where(i => i >= 0).Order().ToList();
+                if (indices.Count > 0)
+                {
+                    return indices.Select(i => provider.TryGet($"{list.Path}:{i}", out var v) ? v : null)
+                        .Where(v => v is not null).Select(v => v!).ToList();
+                }
+            }
         }
 
-        var section = match.Groups["section"].Value.Replace('.', ':');
-        var members = match.Groups["member"].Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        var names = string.Join(" / ", members.Select(m => $"--{section}:{m.Trim('\'')}"));
-        return $"{names}: {match.Groups["error"].Value}";
+        return list.GetChildren().Select(c => c.Value).Where(v => v is not null).Select(v => v!).ToList();
     }
 
-    [GeneratedRegex(@"for '(?:MatrixGrokkerOptions\.)?(?<section>[\w.]+)' members?: (?<member>.+?) with the error: '(?<error>.*)'", RegexOptions.Singleline)]
-    private static partial Regex ValidatorMessage();
+    private static object? Convert(string value, Type type)
+    {
+        var t = Nullable.GetUnderlyingType(type) ?? type;
+        return t.IsEnum ? Enum.Parse(t, value, ignoreCase: true) : TypeDescriptor.GetConverter(t).ConvertFromInvariantString(value);
+    }
 }

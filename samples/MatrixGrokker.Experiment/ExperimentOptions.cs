@@ -91,7 +91,7 @@ public sealed class ExperimentOptions
 
         if (Out is not null && string.IsNullOrWhiteSpace(Out))
         {
-            yield return "--out must not be empty.";
+            yield return "--Experiment:Out must not be empty.";
         }
     }
 }
