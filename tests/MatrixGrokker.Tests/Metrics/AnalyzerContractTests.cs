@@ -1,0 +1,76 @@
+using MatrixGrokker.Analysis;
+using MatrixGrokker.Metrics;
+using MatrixGrokker.Models;
+using MatrixGrokker.Options;
+using static TorchSharp.torch;
+
+namespace MatrixGrokker.Tests.Metrics;
+
+public class AnalyzerContractTests
+{
+    private static IAnalyzer[] All() =>
+    [
+        new LocalComplexityAnalyzer(),
+        new RegionComplexityAnalyzer(),
+        new SuperpositionAnalyzer(),
+        new SuperpositionAnalyzer(backend: new MathNetSvdBackend()),
+    ];
+
+    [Fact]
+    public void Analyzers_change_neither_parameters_nor_training_mode_nor_the_global_generator()
+    {
+        using var model = new MlpModel(2, 32, 3, ActivationKind.Relu, seed: 4);
+        using var scope = NewDisposeScope();
+        var probe = rand(25, 8, generator: new TorchSharp.torch.Generator(2)).mul(2).sub(1);
+        var before = model.parameters().Select(p => p.detach().clone()).ToArray();
+        model.train();
+
+        random.manual_seed(77);
+        foreach (var analyzer in All())
+        {
+            analyzer.Analyze(AnalysisInput.For(model, probe));
+        }
+
+        var drawn = rand(5).data<float>().ToArray();
+        random.manual_seed(77);
+        Assert.Equal(rand(5).data<float>().ToArray(), drawn);
+        Assert.True(model.training);
+        var after = model.parameters().ToArray();
+        Assert.Equal(before.Length, after.Length);
+        for (var i = 0; i < before.Length; i++)
+        {
+            Assert.True(before[i].Equals(after[i]), $"parameter {i} changed");
+        }
+    }
+
+    [Fact]
+    public void Analyzers_work_on_a_plain_sequential_module_and_match_the_model_path()
+    {
+        // The same weights as an IModel and as a plain Sequential must give the same values.
+        using var model = new MlpModel(2, 24, 3, ActivationKind.Tanh, seed: 6);
+        using var scope = NewDisposeScope();
+        using var sequential = nn.Sequential(nn.Linear(8, 24), nn.Tanh(), nn.Linear(24, 24), nn.Tanh(), nn.Linear(24, 4));
+        using (no_grad())
+        {
+            var source = model.parameters().ToArray();
+            var target = sequential.parameters().ToArray();
+            for (var i = 0; i < source.Length; i++)
+            {
+                target[i].copy_(source[i]);
+            }
+        }
+
+        var probe = rand(30, 8, generator: new TorchSharp.torch.Generator(3)).mul(2).sub(1);
+        var viaModel = AnalyzerRunner.Run(All(), model, probe).Flatten();
+        var viaModule = AnalyzerRunner.Run(All(), new AnalysisInput(sequential, probe)).Flatten();
+
+        foreach (var key in new[] { "lc", "lc.hidden.0", "lc.hidden.1", "lc_region", "lc_region.hidden.1", "sp", "sp.effective_rank", "sp.weight_norm" })
+        {
+            Assert.Equal(viaModel[key], viaModule[key], 1e-6);
+        }
+
+        Assert.True(viaModule["lc_region"] > 0);
+        Assert.InRange(viaModule["lc"], 0, 1);
+        Assert.Equal(["0.weight", "2.weight", "4.weight"], viaModule.Keys.Where(k => k.StartsWith("sp.", StringComparison.Ordinal) && k.EndsWith(".weight", StringComparison.Ordinal) && !k.Contains("effective", StringComparison.Ordinal)).Select(k => k[3..]).ToArray());
+    }
+}
