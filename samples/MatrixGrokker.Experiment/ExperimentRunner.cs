@@ -153,6 +153,7 @@ public sealed class ExperimentRunner
             progress.Finish();
         }
 
+        recorder.WriteHistory(result.History); // a run that was already finished trains nothing but has history
         _output.WriteLine($"Training ended ({result.Reason}): {result.Message}.");
 
         var transfers = new List<TransferResult>();

@@ -108,7 +108,9 @@ internal static class RunPlots
     {
         MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
         IntegerTicksOnly = true,
-        LabelFormatter = v => Math.Pow(10, v).ToString("G3", CultureInfo.InvariantCulture),
+        LabelFormatter = v => v >= 0
+            ? Math.Pow(10, v).ToString("0", CultureInfo.InvariantCulture)
+            : string.Create(CultureInfo.InvariantCulture, $"1e{v:0}"),
     };
 
     private static string Save(Plot plot, string folder, string file)

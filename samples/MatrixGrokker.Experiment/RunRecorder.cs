@@ -39,15 +39,28 @@ internal sealed class RunRecorder : ITrainerCallback, IDisposable
 
     public List<TransferResult> Transfers { get; } = [];
 
-    public void OnEpochEnd(TrainingContext context, EpochMetrics metrics)
+    // A resumed run starts with its restored history: write it first so the files hold every epoch.
+    public void OnTrainBegin(TrainingContext context) => WriteHistory(context.History);
+
+    public void WriteHistory(IEnumerable<EpochMetrics> history)
     {
-        var row = EpochRow.From(metrics);
+        foreach (var m in history.Where(m => _rows.Count == 0 || m.Epoch > _rows[^1].Epoch))
+        {
+            Write(EpochRow.From(m), tensorBoard: false);
+        }
+    }
+
+    public void OnEpochEnd(TrainingContext context, EpochMetrics metrics) => Write(EpochRow.From(metrics), tensorBoard: true);
+
+    private void Write(EpochRow row, bool tensorBoard)
+    {
+        var metrics = row;
         _rows.Add(row);
         _csv.WriteLine(row.ToCsv());
         _csv.Flush();
         _jsonl.WriteLine(row.ToJsonLine());
         _jsonl.Flush();
-        if (_tensorBoard is { } tb)
+        if (tensorBoard && _tensorBoard is { } tb)
         {
             // The writer rewrites its file per event, so this logs once per epoch only.
             var step = metrics.Epoch;
