@@ -105,7 +105,7 @@ public sealed partial class Trainer : IDisposable
         var wall = Stopwatch.StartNew();
         long stepTicks = 0;
         long stepsThisCall = 0;
-        var grok = new GrokkingTracker(training.GrokThreshold, training.GeneralizationThreshold ?? training.GrokThreshold);
+        var grok = new GrokkingTracker(training.GrokThreshold, training.GeneralizationThreshold);
         var reason = StopReason.MaxEpochs;
         var message = $"reached the epoch limit ({training.Epochs})";
 
@@ -298,12 +298,13 @@ public sealed partial class Trainer : IDisposable
         _probe.Dispose();
     }
 
-    private sealed class GrokkingTracker(double threshold, double generalizationThreshold)
+    // Validation uses its own threshold when TrainingOptions.GeneralizationThreshold is set (null: the same one).
+    private sealed class GrokkingTracker(double threshold, double? generalizationThreshold = null)
     {
         private int? _memorized;
         private int? _generalized;
 
-        public GrokkingReport Report => new(threshold, _memorized, _generalized) { GeneralizationThreshold = generalizationThreshold };
+        public GrokkingReport Report => new(threshold, _memorized, _generalized) { GeneralizationThreshold = generalizationThreshold ?? threshold };
 
         // Returns the report once, at the epoch validation accuracy first reaches the threshold.
         public GrokkingReport? Observe(int epoch, double trainAccuracy, double validationAccuracy)
@@ -313,7 +314,7 @@ public sealed partial class Trainer : IDisposable
                 _memorized = epoch;
             }
 
-            if (_generalized is null && validationAccuracy >= generalizationThreshold)
+            if (_generalized is null && validationAccuracy >= (generalizationThreshold ?? threshold))
             {
                 _generalized = epoch;
                 return Report;
