@@ -20,8 +20,8 @@ internal static class RunPlots
                 ("train", r => r.TrainLoss), ("validation", r => r.ValidationLoss)));
             written.Add(Curves(folder, "accuracy.png", "Accuracy (all outputs within tolerance)", rows, logEpochs, logY: false,
                 ("train", r => r.TrainAccuracy), ("validation", r => r.ValidationAccuracy)));
-            written.Add(Curves(folder, "dynamics.png", "LC, SP and weight decay", rows, logEpochs, logY: false,
-                ("LC", r => r.LocalComplexity ?? double.NaN), ("SP", r => r.Superposition ?? double.NaN), ("WD", r => r.WeightDecay)));
+            written.Add(Curves(folder, "dynamics.png", "LC, SP (left) and weight decay (right)", rows, logEpochs, logY: false,
+                ("LC", r => r.LocalComplexity ?? double.NaN), ("SP", r => r.Superposition ?? double.NaN), ("WD (right axis)", r => r.WeightDecay)));
         }
 
         if (transfers.Count > 0)
@@ -50,6 +50,13 @@ internal static class RunPlots
             var scatter = plot.Add.ScatterLine(xs, ys);
             scatter.LegendText = label;
             scatter.LineWidth = 2;
+
+            // Weight decay is orders of magnitude below LC and SP; it gets its own axis.
+            if (label.Contains("right axis", StringComparison.Ordinal))
+            {
+                scatter.Axes.YAxis = plot.Axes.Right;
+                plot.Axes.Right.Label.Text = "weight decay";
+            }
         }
 
         if (logX)
