@@ -33,11 +33,21 @@ internal static class ActivationCapture
             return recorder.Activations.Select((post, i) => new LayerActivation(pre[i], post)).ToArray();
         }
 
+        var activations = FindActivations(input.Module).ToArray();
+        if (activations.Length == 0)
+        {
+            // Reporting "no hidden layers" would silently call a network with functional activations linear.
+            throw new InvalidOperationException(
+                $"{input.Module.GetType().Name} has no activation module (ReLU, Tanh, Sigmoid, GELU, …) to hook, so its hidden " +
+                "layers cannot be seen. Compose it from activation modules, implement IModel, or pass the activations yourself " +
+                "(LocalComplexityAnalyzer.AnalyzeActivations, RegionComplexity.Measure).");
+        }
+
         var captured = new List<LayerActivation>();
         var removers = new List<Action>();
         try
         {
-            foreach (var module in FindActivations(input.Module))
+            foreach (var module in activations)
             {
                 // Every call is recorded, so an activation module reused for several layers yields each of them.
                 // New handles (detach) keep the storage alive: containers such as Sequential free their intermediates.

@@ -11,7 +11,8 @@ namespace MatrixGrokker.Metrics;
 /// Linear-region local complexity (<see cref="RegionComplexity"/>) of the probe batch in one batched forward pass of
 /// samples × vertices points. Headline: mean LC(x) over the probe (neurons crossing a neighbourhood, summed over layers).
 /// Per layer (<c>hidden.i</c>): the crossing fraction, count / width. Extras: <c>count.hidden.i</c> (mean count),
-/// <c>radius</c>, <c>vertices</c> (after the cap). A network without activations has one linear region: 0.
+/// <c>radius</c>, <c>vertices</c> (after the cap). Modules other than <see cref="Models.IModel"/> must contain
+/// activation modules (their inputs are the pre-activations); otherwise use <see cref="RegionComplexity.Measure"/>.
 /// </summary>
 public sealed class RegionComplexityAnalyzer : IAnalyzer
 {

@@ -95,7 +95,6 @@ public sealed class ThermalEngine : IRegularizer
     private double? _base;
     private double? _lc;
     private double? _sp;
-    private long _lastStep;
 
     /// <summary>Creates the engine.</summary>
     /// <param name="options">Rule parameters; defaults reproduce the original project.</param>
@@ -118,7 +117,10 @@ public sealed class ThermalEngine : IRegularizer
     /// <summary>The base weight decay, once known (from the options or the first step).</summary>
     public double? BaseWeightDecay => _base;
 
-    /// <summary>The weight decay applied at the latest step (the base before any report; NaN before any step when the base comes from the run).</summary>
+    /// <summary>
+    /// The weight decay the engine set at the latest step (the base before any report; NaN before any step when the
+    /// base comes from the run). A callback may still override it for that step.
+    /// </summary>
     public double CurrentWeightDecay { get; private set; }
 
     /// <summary>Inputs and outputs of the rule from the latest report; null before the first one or before the base is known.</summary>
@@ -132,7 +134,13 @@ public sealed class ThermalEngine : IRegularizer
     {
         get
         {
-            var state = new Dictionary<string, double>(StringComparer.Ordinal) { ["wd"] = CurrentWeightDecay };
+            // Only known values: NaN would not survive every checkpoint format.
+            var state = new Dictionary<string, double>(StringComparer.Ordinal);
+            if (double.IsFinite(CurrentWeightDecay))
+            {
+                state["wd"] = CurrentWeightDecay;
+            }
+
             if (_base is { } b)
             {
                 state["base_wd"] = b;
@@ -183,7 +191,6 @@ public sealed class ThermalEngine : IRegularizer
     {
         ArgumentNullException.ThrowIfNull(context);
         _base ??= context.Options.Training.WeightDecay;
-        _lastStep = context.GlobalStep;
         CurrentWeightDecay = Latest?.WeightDecay ?? _base.Value;
         context.WeightDecay = CurrentWeightDecay;
     }
@@ -204,8 +211,7 @@ public sealed class ThermalEngine : IRegularizer
         (_lc, _sp) = (lc, sp);
         if (Latest is { } reading)
         {
-            _lastStep = report.GlobalStep;
-            MetricsLog.ThermalUpdated(_logger, _lastStep, lc, sp, reading.WeightDecay, reading.Factor, reading.Progress);
+            MetricsLog.ThermalUpdated(_logger, report.GlobalStep, lc, sp, reading.WeightDecay, reading.Factor, reading.Progress);
         }
     }
 

@@ -50,8 +50,10 @@ public static class TorchRuntime
 
     private static TorchNativeLoadException Diagnose(Exception original)
     {
+        // The managed TorchSharp package itself ships libLibTorchSharp, so its presence proves nothing: the backend
+        // package is what brings libtorch (torch_cpu is part of the CPU and the CUDA builds).
         var native = FindNativeLibrary();
-        if (native is null)
+        if (native is null || !HasLibTorchNextTo(native))
         {
             return new TorchNativeLoadException(
                 TorchNativeLoadFailure.BackendPackageMissing,
@@ -87,6 +89,13 @@ public static class TorchRuntime
             TorchNativeLoadFailure.Other,
             $"TorchSharp's native backend at '{native}' failed to load: {loadError}",
             original);
+    }
+
+    private static bool HasLibTorchNextTo(string native)
+    {
+        var dir = Path.GetDirectoryName(native);
+        return dir is not null && Directory.EnumerateFiles(dir).Select(Path.GetFileName)
+            .Any(f => f is not null && (f.StartsWith("libtorch_cpu.", StringComparison.Ordinal) || f.StartsWith("torch_cpu.", StringComparison.Ordinal)));
     }
 
     private static string? FindNativeLibrary()

@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 
 namespace MatrixGrokker.Tests.Metrics;
 
+[Collection(MetricsCollection.Name)]
 public class AnalyzerContractTests
 {
     private static IAnalyzer[] All() =>
@@ -72,5 +73,35 @@ public class AnalyzerContractTests
         Assert.True(viaModule["lc_region"] > 0);
         Assert.InRange(viaModule["lc"], 0, 1);
         Assert.Equal(["0.weight", "2.weight", "4.weight"], viaModule.Keys.Where(k => k.StartsWith("sp.", StringComparison.Ordinal) && k.EndsWith(".weight", StringComparison.Ordinal) && !k.Contains("effective", StringComparison.Ordinal)).Select(k => k[3..]).ToArray());
+    }
+}
+
+[Collection(MetricsCollection.Name)]
+public class MetricsAnalyzersFactoryTests
+{
+    [Fact]
+    public void Options_select_the_analyzers_settings_and_svd_backend()
+    {
+        var options = new MetricsAnalyzerOptions();
+        options.Superposition.Backend = SvdBackendKind.MathNet;
+        options.Superposition.TopK = 2;
+        options.RegionComplexity.Radius = 0.1;
+        var analyzers = MetricsAnalyzers.Create(options);
+        Assert.Equal(["lc", "lc_region", "sp"], analyzers.Select(a => a.Name).ToArray());
+        var sp = Assert.IsType<SuperpositionAnalyzer>(analyzers[2]);
+        Assert.IsType<MathNetSvdBackend>(sp.Backend);
+        Assert.Equal(2, sp.Options.TopK);
+        Assert.Equal(0.1, Assert.IsType<RegionComplexityAnalyzer>(analyzers[1]).Options.Radius);
+    }
+
+    [Fact]
+    public void Invalid_nested_options_are_reported_with_their_field()
+    {
+        var options = new MetricsAnalyzerOptions();
+        options.Superposition.TopK = 0;
+        options.RegionComplexity.Radius = -1;
+        var ex = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => MetricsAnalyzers.Create(options));
+        Assert.Contains("TopK", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Radius", ex.Message, StringComparison.Ordinal);
     }
 }

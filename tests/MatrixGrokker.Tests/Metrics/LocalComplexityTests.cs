@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 
 namespace MatrixGrokker.Tests.Metrics;
 
+[Collection(MetricsCollection.Name)]
 public class LocalComplexityTests
 {
     [Fact]

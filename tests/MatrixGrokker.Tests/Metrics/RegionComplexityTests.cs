@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 
 namespace MatrixGrokker.Tests.Metrics;
 
+[Collection(MetricsCollection.Name)]
 public class RegionComplexityTests
 {
     private static Linear LinearWith(double[,] weight, double[] bias)
@@ -31,8 +32,18 @@ public class RegionComplexityTests
         Assert.Equal(0.0, result.Value);
         Assert.Equal([0.0, 0.0], result.PerLayer.Values.ToArray());
 
+        // A network with no nonlinearity at all has no neuron boundaries: the measure over zero layers is 0.
+        Assert.Equal(0.0, RegionComplexity.Measure(_ => [], probe, 0.05, 16, seed: 1).Mean);
+    }
+
+    [Fact]
+    public void A_module_without_activation_modules_is_rejected_rather_than_called_linear()
+    {
+        using var scope = NewDisposeScope();
         using var plain = nn.Sequential(nn.Linear(2, 4), nn.Linear(4, 1));
-        Assert.Equal(0.0, AnalyzerRunner.Run([new RegionComplexityAnalyzer()], new AnalysisInput(plain, probe)).Results[0].Value);
+        var ex = Assert.Throws<InvalidOperationException>(() =>
+            new RegionComplexityAnalyzer().Analyze(new AnalysisInput(plain, zeros(3, 2))));
+        Assert.Contains("no activation module", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using static TorchSharp.torch;
 
 namespace MatrixGrokker.Tests.Metrics;
 
+[Collection(MetricsCollection.Name)]
 public class SuperpositionTests
 {
     public static TheoryData<string> Backends => ["torch", "mathnet"];

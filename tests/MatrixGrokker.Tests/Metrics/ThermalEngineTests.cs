@@ -7,6 +7,7 @@ using TorchSharp.Modules;
 
 namespace MatrixGrokker.Tests.Metrics;
 
+[Collection(MetricsCollection.Name)]
 public class ThermalEngineTests
 {
     private static readonly ThermalEngineOptions Defaults = new();
@@ -40,7 +41,7 @@ public class ThermalEngineTests
     {
         var options = new ThermalEngineOptions { Gain = 100, MaxFactor = 3, MinFactor = 0.5 };
         Assert.Equal(0.03, ThermalEngine.Evaluate(options, 0.01, lc: 0, sp: 1).WeightDecay, 1e-12);
-        var shrinking = new ThermalEngineOptions { Gain = -0.0, MinFactor = 2, MaxFactor = 4 };
+        var shrinking = new ThermalEngineOptions { MinFactor = 2, MaxFactor = 4 };
         Assert.Equal(0.02, ThermalEngine.Evaluate(shrinking, 0.01, lc: 1, sp: 0).WeightDecay, 1e-12);
         for (var lc = 0.0; lc <= 1; lc += 0.25)
         {
