@@ -153,6 +153,11 @@ public sealed class ExperimentRunner
             progress.Finish();
         }
 
+        if (recorder.TensorBoardError is { } tbError)
+        {
+            _output.WriteLine($"TensorBoard logging stopped: {tbError}");
+        }
+
         recorder.WriteHistory(result.History); // a run that was already finished trains nothing but has history
         _output.WriteLine($"Training ended ({result.Reason}): {result.Message}.");
 

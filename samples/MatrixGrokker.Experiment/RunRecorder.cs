@@ -13,7 +13,7 @@ internal sealed class RunRecorder : ITrainerCallback, IDisposable
 {
     private readonly StreamWriter _csv;
     private readonly StreamWriter _jsonl;
-    private readonly TorchSharp.Modules.SummaryWriter? _tensorBoard;
+    private TorchSharp.Modules.SummaryWriter? _tensorBoard;
     private readonly List<EpochRow> _rows = [];
 
     public RunRecorder(string folder, bool tensorBoard, bool append)
@@ -54,16 +54,26 @@ internal sealed class RunRecorder : ITrainerCallback, IDisposable
 
     private void Write(EpochRow row, bool tensorBoard)
     {
-        var metrics = row;
         _rows.Add(row);
         _csv.WriteLine(row.ToCsv());
         _csv.Flush();
         _jsonl.WriteLine(row.ToJsonLine());
         _jsonl.Flush();
-        if (tensorBoard && _tensorBoard is { } tb)
+        if (tensorBoard && _tensorBoard is not null)
         {
+            WriteTensorBoard(row);
+        }
+    }
+
+    // TensorBoard is a convenience: losing it (folder removed, disk full) must not end a long run.
+    private void WriteTensorBoard(EpochRow row)
+    {
+        try
+        {
+            var tb = _tensorBoard!;
+
             // The writer rewrites its file per event, so this logs once per epoch only.
-            var step = metrics.Epoch;
+            var step = row.Epoch;
             tb.add_scalar("loss/train", (float)row.TrainLoss, step);
             tb.add_scalar("loss/val", (float)row.ValidationLoss, step);
             tb.add_scalar("accuracy/train", (float)row.TrainAccuracy, step);
@@ -80,16 +90,29 @@ internal sealed class RunRecorder : ITrainerCallback, IDisposable
                 tb.add_scalar("metrics/sp", (float)sp, step);
             }
         }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            _tensorBoard = null;
+            TensorBoardError = ex.Message;
+        }
     }
+
+    /// <summary>Why TensorBoard logging stopped, if it did.</summary>
+    public string? TensorBoardError { get; private set; }
 
     public void OnGrokkingDetected(TrainingContext context, GrokkingReport report) => Grokking = report;
 
     public void OnTransferEvaluated(TrainingContext context, TransferResult result)
     {
         Transfers.Add(result);
-        if (_tensorBoard is { } tb)
+        try
         {
-            tb.add_scalar(string.Create(CultureInfo.InvariantCulture, $"transfer/{result.Strategy}/accuracy"), (float)result.Accuracy, result.Size);
+            _tensorBoard?.add_scalar(string.Create(CultureInfo.InvariantCulture, $"transfer/{result.Strategy}/accuracy"), (float)result.Accuracy, result.Size);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            _tensorBoard = null;
+            TensorBoardError = ex.Message;
         }
     }
 
