@@ -167,7 +167,7 @@ public sealed class ExperimentRunner
             var strategies = TransferStrategies.Create(experiment.Strategies, model, options);
             try
             {
-                var report = trainer.EvaluateTransfer(strategies, TransferEvaluator.FromOptions(options), cancellationToken);
+                var report = trainer.EvaluateTransfer(strategies, TransferEvaluator.FromOptions(options, RunComponents.CreateAnalyzers(_loggerFactory)), cancellationToken);
                 transfers.AddRange(report.Results);
                 File.WriteAllText(Path.Combine(folder, "transfer.json"), report.ToJson());
             }
@@ -186,7 +186,7 @@ public sealed class ExperimentRunner
             foreach (var t in transfers)
             {
                 _output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  {t.Strategy,-18} {t.Size,2}×{t.Size,-2} accuracy {t.Accuracy,8:P2}  element acc {t.ElementAccuracy,8:P2}  MSE {t.Mse,10:G4}  rel. error {t.RelativeError,10:G4}  ({t.Duration.TotalSeconds:F2} s)"));
+                    $"  {t.Strategy,-18} {t.Size,2}×{t.Size,-2} accuracy {t.Accuracy,8:P2}  element acc {t.ElementAccuracy,8:P2}  MSE {t.Mse,10:G4}  rel. error {t.RelativeError,10:G4}  model LC {Metric(t, "lc")} SP {Metric(t, "sp")}  ({t.Duration.TotalSeconds:F2} s)"));
             }
         }
 
@@ -215,6 +215,9 @@ public sealed class ExperimentRunner
             $"Done in {wall.Elapsed.TotalSeconds:F1} s ({result.AverageIterationsPerSecond:F0} it/s). Outputs in {folder}"));
         return summary;
     }
+
+    private static string Metric(TransferResult t, string key) =>
+        t.ModelMetrics is { } m && m.TryGetValue(key, out var v) ? v.ToString("F3", CultureInfo.InvariantCulture) : "-";
 
     private static string Show(int? v) => v?.ToString(CultureInfo.InvariantCulture) ?? "none";
 

@@ -9,7 +9,7 @@ namespace MatrixGrokker.Transfer;
 /// computed by the model in one batched forward pass, and the products are summed over k. Block entries stay inside
 /// the training range, so the model is only queried in-distribution; its errors add up over the n/m summands.
 /// </summary>
-public sealed class BlockCompositionStrategy : ITransferStrategy
+public sealed class BlockCompositionStrategy : ITransferStrategy, ITransferModelSource
 {
     private readonly IModel _model;
     private readonly int _maxRowsPerPass;
@@ -36,6 +36,10 @@ public sealed class BlockCompositionStrategy : ITransferStrategy
 
     /// <inheritdoc />
     public bool Supports(int n) => n >= 1;
+
+    /// <summary>The trained model itself: every size is computed by it.</summary>
+    /// <param name="n">Matrix size.</param>
+    public IModel? ModelFor(int n) => _model;
 
     /// <summary>Number of block products per matrix pair for size <paramref name="n"/>: ⌈n/m⌉³.</summary>
     /// <param name="n">Matrix size.</param>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MatrixGrokker.Analysis;
 using MatrixGrokker.Data;
 using MatrixGrokker.Options;
 using static TorchSharp.torch;
@@ -11,6 +12,8 @@ namespace MatrixGrokker.Transfer;
 /// </summary>
 public sealed class TransferEvaluator
 {
+    private readonly int _probeSize = 100;
+
     /// <summary>Creates an evaluator.</summary>
     /// <param name="sizes">Matrix sizes, each in [1, 64].</param>
     /// <param name="samples">Pairs per size.</param>
@@ -54,12 +57,17 @@ public sealed class TransferEvaluator
 
     /// <summary>Builds an evaluator from the run's options: transfer sizes and sample count, data range, accuracy tolerance, seed.</summary>
     /// <param name="options">Validated run options.</param>
-    public static TransferEvaluator FromOptions(MatrixGrokkerOptions options)
+    /// <param name="analyzers">Analyzers for the strategies' models (<see cref="Analyzers"/>), probed with <see cref="MetricsOptions.ProbeSize"/> pairs.</param>
+    public static TransferEvaluator FromOptions(MatrixGrokkerOptions options, IEnumerable<IAnalyzer>? analyzers = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         return new TransferEvaluator(
             options.Transfer.ExpansionSizes, options.Transfer.EvaluationSamples, options.Data.RangeLow, options.Data.RangeHigh,
-            options.Training.AccuracyTolerance, options.Training.Seed + 7919L);
+            options.Training.AccuracyTolerance, options.Training.Seed + 7919L)
+        {
+            Analyzers = analyzers?.ToArray() ?? [],
+            ProbeSize = options.Metrics.ProbeSize,
+        };
     }
 
     /// <summary>Sizes evaluated.</summary>
@@ -82,6 +90,18 @@ public sealed class TransferEvaluator
 
     /// <summary>Pairs per strategy call.</summary>
     public int BatchSize { get; }
+
+    /// <summary>
+    /// Analyzers run on the model of every <see cref="ITransferModelSource"/> strategy (e.g. LC and SP); empty by default.
+    /// </summary>
+    public IReadOnlyList<IAnalyzer> Analyzers { get; init; } = [];
+
+    /// <summary>Probe pairs for <see cref="Analyzers"/>, at least 2. Default 100.</summary>
+    public int ProbeSize
+    {
+        get => _probeSize;
+        init => _probeSize = value >= 2 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "ProbeSize must be at least 2.");
+    }
 
     /// <summary>Evaluates every strategy at every size it supports.</summary>
     /// <param name="strategies">Strategies, in report order.</param>
@@ -159,6 +179,25 @@ public sealed class TransferEvaluator
 
         var prediction = parts.Count == 1 ? parts[0] : cat(parts, 0);
         var (accuracy, elementAccuracy, mse, relative) = Metrics(prediction, c, Tolerance);
-        return new TransferResult(strategy.Name, n, accuracy, elementAccuracy, mse, relative, Tolerance, Samples, Stopwatch.GetElapsedTime(start));
+        var elapsed = Stopwatch.GetElapsedTime(start);
+        return new TransferResult(strategy.Name, n, accuracy, elementAccuracy, mse, relative, Tolerance, Samples, elapsed)
+        {
+            ModelMetrics = Analyze(strategy, a, b, n),
+        };
+    }
+
+    // The model sees m×m inputs: probe it with the top-left m×m blocks of the evaluation pairs.
+    private IReadOnlyDictionary<string, double>? Analyze(ITransferStrategy strategy, Tensor a, Tensor b, int n)
+    {
+        if (Analyzers.Count == 0 || strategy is not ITransferModelSource source || source.ModelFor(n) is not { } model || model.MatrixSize > n)
+        {
+            return null;
+        }
+
+        var m = model.MatrixSize;
+        var rows = (int)Math.Min(ProbeSize, a.shape[0]);
+        var probe = MatrixMultiplicationDataset.Flatten(
+            a.narrow(0, 0, rows).narrow(1, 0, m).narrow(2, 0, m), b.narrow(0, 0, rows).narrow(1, 0, m).narrow(2, 0, m));
+        return AnalyzerRunner.Run(Analyzers, model, probe, trigger: AnalysisTrigger.Manual).Flatten();
     }
 }

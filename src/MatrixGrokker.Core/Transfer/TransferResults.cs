@@ -22,7 +22,14 @@ public sealed record TransferResult(
     double RelativeError,
     double Tolerance,
     int Samples,
-    TimeSpan Duration);
+    TimeSpan Duration)
+{
+    /// <summary>
+    /// Analyzer values (flattened, e.g. <c>lc</c>, <c>sp</c>) of the model the strategy used, when the strategy is an
+    /// <see cref="ITransferModelSource"/> and the evaluator has analyzers; otherwise null.
+    /// </summary>
+    public IReadOnlyDictionary<string, double>? ModelMetrics { get; init; }
+}
 
 /// <summary>All transfer results of one evaluation.</summary>
 /// <param name="Results">One row per strategy and size, in evaluation order.</param>
@@ -57,6 +64,7 @@ public sealed record TransferReport(IReadOnlyList<TransferResult> Results, IRead
                 r.Tolerance,
                 r.Samples,
                 DurationSeconds = r.Duration.TotalSeconds,
+                r.ModelMetrics,
             }),
             skipped = Skipped,
         },

@@ -10,7 +10,7 @@ namespace MatrixGrokker.Transfer;
 /// into its top-left block; all other entries keep their fresh initialisation. Nothing aligns the copied weights with
 /// the new input layout, so no algorithm carries over — expect near-zero accuracy.
 /// </summary>
-public sealed class WeightEmbeddingStrategy : ITransferStrategy, IDisposable
+public sealed class WeightEmbeddingStrategy : ITransferStrategy, ITransferModelSource, IDisposable
 {
     private readonly MlpModel _source;
     private readonly long _seed;
@@ -66,6 +66,10 @@ public sealed class WeightEmbeddingStrategy : ITransferStrategy, IDisposable
         _expanded[n] = model;
         return model;
     }
+
+    /// <summary>The expanded model for n×n.</summary>
+    /// <param name="n">Matrix size.</param>
+    public IModel? ModelFor(int n) => Supports(n) ? ExpandedModel(n) : null;
 
     /// <inheritdoc />
     public Tensor Multiply(Tensor a, Tensor b)

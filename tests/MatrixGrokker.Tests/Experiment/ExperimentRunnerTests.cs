@@ -50,6 +50,7 @@ public sealed class ExperimentRunnerTests : IDisposable
         var results = transfer.RootElement.GetProperty("results");
         Assert.Equal(4, results.GetArrayLength()); // 2 strategies × sizes 4 and 5
         Assert.Contains(results.EnumerateArray(), r => r.GetProperty("strategy").GetString() == "block-composition" && r.GetProperty("size").GetInt32() == 5);
+        Assert.All(results.EnumerateArray(), r => Assert.True(r.GetProperty("modelMetrics").TryGetProperty("lc", out _)));
 
         foreach (var png in new[] { "loss.png", "accuracy.png", "dynamics.png", "transfer_accuracy.png", "transfer_error.png" })
         {

@@ -54,11 +54,37 @@ public class TransferEvaluatorTests
         Assert.Equal(1.0, result.RelativeError, 9); // ‖0 − C‖/‖C‖
     }
 
+    [Fact]
+    public void Analyzers_describe_the_model_each_strategy_used()
+    {
+        using var trained = new MatrixGrokker.Models.MlpModel(2, 16, 3, MatrixGrokker.Options.ActivationKind.Relu, seed: 1);
+        using var embedding = new WeightEmbeddingStrategy(trained, seed: 2);
+        var evaluator = new TransferEvaluator([4], samples: 30) { Analyzers = [new InputWidth()], ProbeSize = 10 };
+        var report = evaluator.Evaluate([new BlockCompositionStrategy(trained), embedding, new Zero()]);
+
+        Assert.Equal(8, report.Find("block-composition", 4)!.ModelMetrics!["width"]); // the 2×2 model, probed with 2×2 blocks
+        Assert.Equal(32, report.Find("weight-embedding", 4)!.ModelMetrics!["width"]); // the expanded 4×4 model
+        Assert.Equal(10, report.Find("weight-embedding", 4)!.ModelMetrics!["width.rows"]);
+        Assert.Null(report.Find("zero", 4)!.ModelMetrics); // no model to describe
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(65)]
     public void Sizes_outside_the_supported_range_are_rejected(int n) =>
         Assert.Throws<ArgumentOutOfRangeException>(() => new TransferEvaluator([n]));
+
+    // Reports the probe's shape, so the test sees which model and probe the evaluator chose.
+    private sealed class InputWidth : MatrixGrokker.Analysis.IAnalyzer
+    {
+        public string Name => "width";
+
+        public MatrixGrokker.Analysis.AnalyzerResult Analyze(MatrixGrokker.Analysis.AnalysisInput input)
+        {
+            Assert.Equal(input.Model!.InputSize, input.Probe.shape[1]);
+            return new(Name, input.Probe.shape[1], new Dictionary<string, double>(), new Dictionary<string, double> { ["rows"] = input.Probe.shape[0] }, TimeSpan.Zero);
+        }
+    }
 
     private sealed class EvenOnly(ITransferStrategy inner) : ITransferStrategy
     {
