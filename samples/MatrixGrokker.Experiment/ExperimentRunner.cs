@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using MatrixGrokker.Checkpoints;
 using MatrixGrokker.Data;
 using MatrixGrokker.Models;
 using MatrixGrokker.Options;
@@ -120,14 +121,18 @@ public sealed class ExperimentRunner
         var folder = Path.GetFullPath(experiment.Out
             ?? Path.Combine("runs", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)));
         Directory.CreateDirectory(folder);
-        ClearOutputs(folder);
+        var checkpoints = new CheckpointManager(Path.Combine(folder, "checkpoints"), _loggerFactory.CreateLogger<CheckpointManager>());
+        var resuming = !experiment.Fresh && !options.Checkpoint.ForceFresh && options.Checkpoint.Resume && checkpoints.ListFiles().Count > 0;
+
+        // A resumed run keeps its TensorBoard events; the metrics files are rewritten from the restored history.
+        ClearOutputs(folder, keepTensorBoard: resuming);
 
         if (experiment.Threads > 0)
         {
             torch.set_num_threads(experiment.Threads);
         }
 
-        _output.WriteLine($"Run folder: {folder}");
+        _output.WriteLine(resuming ? $"Run folder: {folder} (resuming from its latest checkpoint; --fresh starts over)" : $"Run folder: {folder}");
         _output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Training {options.Model.MatrixSize}×{options.Model.MatrixSize} products: MLP hidden {options.Model.HiddenDim} × {options.Model.NumLayers} layers ({options.Model.Activation}, init ×{options.Model.InitScale}), " +
             $"{options.Data.Samples} samples ({options.Data.ValidationRatio:P0} validation), up to {options.Training.Epochs} epochs, batch {options.Training.BatchSize}, lr {options.Training.LearningRate}, wd {options.Training.WeightDecay}"));
@@ -141,7 +146,8 @@ public sealed class ExperimentRunner
         using var trainer = new Trainer(
             model, data, options, regularizer, RunComponents.CreateAnalyzers(_loggerFactory),
             [recorder, new StopRules(experiment.StopAtGrok, experiment.StopPatienceEpochs, experiment.MaxTrainingTime)],
-            _loggerFactory.CreateLogger<Trainer>());
+            _loggerFactory.CreateLogger<Trainer>(),
+            checkpoints);
 
         TrainingResult result;
         try
@@ -221,8 +227,9 @@ public sealed class ExperimentRunner
 
     private static string Show(int? v) => v?.ToString(CultureInfo.InvariantCulture) ?? "none";
 
-    // A run folder holds one run: earlier outputs are replaced (resuming from checkpoints keeps its own files).
-    private static void ClearOutputs(string folder)
+    // A run folder holds one run: earlier outputs are replaced. Checkpoints are the trainer's business
+    // (resumed, or moved aside by Checkpoint.ForceFresh).
+    private static void ClearOutputs(string folder, bool keepTensorBoard)
     {
         foreach (var file in new[] { "summary.json", "transfer.json", "metrics.csv", "metrics.jsonl" })
         {
@@ -235,7 +242,7 @@ public sealed class ExperimentRunner
         }
 
         var tensorBoard = Path.Combine(folder, "tensorboard");
-        if (Directory.Exists(tensorBoard))
+        if (!keepTensorBoard && Directory.Exists(tensorBoard))
         {
             Directory.Delete(tensorBoard, recursive: true);
         }

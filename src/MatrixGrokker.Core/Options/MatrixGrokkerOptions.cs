@@ -206,7 +206,7 @@ public sealed class MetricsOptions
 /// <summary>Checkpoint saving and resuming.</summary>
 public sealed class CheckpointOptions
 {
-    /// <summary>Wall-clock time between periodic checkpoints. Default 5 minutes.</summary>
+    /// <summary>Wall-clock time between periodic checkpoints (checked at epoch ends); zero disables. Default 5 minutes.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "365.00:00:00")]
     public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(5);
 
@@ -223,6 +223,33 @@ public sealed class CheckpointOptions
     /// <summary>How many most recent checkpoints to keep (the best one is kept besides). Default 3.</summary>
     [Range(1, 10_000)]
     public int KeepLast { get; set; } = 3;
+
+    /// <summary>
+    /// Check every step's loss and gradients for NaN/Inf before the optimizer applies them (one device sync per
+    /// step). Default true.
+    /// </summary>
+    public bool DetectDivergence { get; set; } = true;
+
+    /// <summary>What a non-finite loss or gradient does. Default <see cref="DivergencePolicy.Stop"/>.</summary>
+    [EnumDataType(typeof(DivergencePolicy))]
+    public DivergencePolicy OnDivergence { get; set; } = DivergencePolicy.Stop;
+
+    /// <summary>Each rollback multiplies the learning rate by this, in (0, 1). Default 0.5.</summary>
+    [Range(0.0, 1.0, MinimumIsExclusive = true, MaximumIsExclusive = true)]
+    public double RollbackLearningRateFactor { get; set; } = 0.5;
+
+    /// <summary>Rollbacks allowed in one run before divergence stops it. Default 3.</summary>
+    [Range(1, 1000)]
+    public int MaxRollbacks { get; set; } = 3;
+}
+
+/// <summary>What the trainer does when a step produces a NaN or infinite loss or gradient.</summary>
+public enum DivergencePolicy
+{
+    /// <summary>Skip the bad update and stop with <c>StopReason.Diverged</c> and a report.</summary>
+    Stop,
+    /// <summary>Reload the latest valid checkpoint and continue with a reduced learning rate.</summary>
+    Rollback,
 }
 
 /// <summary>Zero-shot transfer to larger matrices.</summary>

@@ -85,6 +85,16 @@ public interface ITrainerCallback
     {
     }
 
+    /// <summary>
+    /// When a step's loss or gradient is NaN or infinite (before its update is applied), after the trainer decided to
+    /// stop or to roll back.
+    /// </summary>
+    /// <param name="context">Run state (already rolled back, for <see cref="DivergenceAction.RolledBack"/>).</param>
+    /// <param name="divergence">Where it happened and what was done.</param>
+    void OnDivergence(TrainingContext context, DivergenceInfo divergence)
+    {
+    }
+
     /// <summary>When the loop throws; the exception is rethrown afterwards.</summary>
     /// <param name="context">Run state.</param>
     /// <param name="exception">What was thrown.</param>

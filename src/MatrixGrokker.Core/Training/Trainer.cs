@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MatrixGrokker.Analysis;
+using MatrixGrokker.Checkpoints;
 using MatrixGrokker.Data;
 using MatrixGrokker.Models;
 using MatrixGrokker.Options;
@@ -39,6 +40,7 @@ public sealed partial class Trainer : IDisposable
     /// <param name="analyzers">Analyzers run every <see cref="MetricsOptions.IntervalSteps"/> steps and at the end.</param>
     /// <param name="callbacks">Observers that may act on the run.</param>
     /// <param name="logger">Progress log.</param>
+    /// <param name="checkpoints">Saves checkpoints and resumes from them (see <see cref="CheckpointOptions"/>); none when null.</param>
     public Trainer(
         IModel model,
         IDataset data,
@@ -46,7 +48,8 @@ public sealed partial class Trainer : IDisposable
         IRegularizer? regularizer = null,
         IEnumerable<IAnalyzer>? analyzers = null,
         IEnumerable<ITrainerCallback>? callbacks = null,
-        ILogger<Trainer>? logger = null)
+        ILogger<Trainer>? logger = null,
+        CheckpointManager? checkpoints = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
@@ -67,6 +70,7 @@ public sealed partial class Trainer : IDisposable
         _analyzers = analyzers?.ToArray() ?? [];
         _callbacks = callbacks?.ToList() ?? [];
         _logger = logger ?? (ILogger)NullLogger.Instance;
+        _checkpoints = checkpoints;
 
         var training = options.Training;
         _optimizer = optim.AdamW(model.Module.parameters(), lr: training.LearningRate, weight_decay: training.WeightDecay);
@@ -108,6 +112,16 @@ public sealed partial class Trainer : IDisposable
         var grok = new GrokkingTracker(training.GrokThreshold, training.GeneralizationThreshold);
         var reason = StopReason.MaxEpochs;
         var message = $"reached the epoch limit ({training.Epochs})";
+        CheckpointSnapshot? pending = null;
+        if (ResumeOrFinished(ctx, wall) is { } finished)
+        {
+            return finished;
+        }
+
+        foreach (var m in ctx.HistoryList)
+        {
+            grok.Observe(m.Epoch, m.TrainAccuracy, m.ValidationAccuracy);
+        }
 
         TrainerLog.TrainingStarted(_logger, _model.Module.parameters().Sum(p => p.numel()), _data.TrainCount, StepsPerEpoch, training.Epochs);
         Notify(static (c, x) => c.OnTrainBegin(x), ctx);
@@ -124,6 +138,21 @@ public sealed partial class Trainer : IDisposable
                 var epochTicks = Stopwatch.GetTimestamp() - epochStart;
                 stepTicks += epochTicks;
                 stepsThisCall += steps;
+                if (_divergence is { } diverged)
+                {
+                    if (HandleDivergence(ctx, diverged))
+                    {
+                        grok = new GrokkingTracker(training.GrokThreshold, training.GeneralizationThreshold);
+                        ctx.HistoryList.ForEach(m => grok.Observe(m.Epoch, m.TrainAccuracy, m.ValidationAccuracy));
+                        epoch = ctx.Epoch;
+                        continue;
+                    }
+
+                    (reason, message) = (StopReason.Diverged, _divergence!.Message);
+                    break;
+                }
+
+                pending = CaptureIfPartial(ctx);
 
                 var validation = Evaluator.Evaluate(_model, _data.ValidationInputs, _data.ValidationTargets, training.AccuracyTolerance);
                 Notify((c, x) => c.OnValidationEnd(x, validation), ctx);
@@ -139,6 +168,10 @@ public sealed partial class Trainer : IDisposable
                 ctx.HistoryList.Add(metrics);
                 TrainerLog.EpochCompleted(_logger, epoch, trainLoss, trainAccuracy, validation.Loss, validation.Accuracy, ctx.WeightDecay, metrics.IterationsPerSecond);
                 Notify((c, x) => c.OnEpochEnd(x, metrics), ctx);
+                if (pending is null)
+                {
+                    SaveIfDue(ctx, epoch);
+                }
 
                 if (grok.Observe(epoch, trainAccuracy, validation.Accuracy) is { } grokked)
                 {
@@ -171,6 +204,7 @@ public sealed partial class Trainer : IDisposable
                 }
             }
 
+            SaveFinal(ctx, reason, message, pending);
             RunAnalyzers(ctx, AnalysisTrigger.Final);
         }
         catch (Exception ex)
@@ -198,16 +232,23 @@ public sealed partial class Trainer : IDisposable
         var count = _data.TrainCount;
         var step = new StepInfo();
         long steps = 0;
-        var seen = 0;
 
         using var epochScope = NewDisposeScope();
+        var resume = BeginEpoch();
+        var seen = resume.Seen;
+        var batches = resume.Batches;
         var order = randperm(count, generator: _shuffle);
         var inputs = _data.TrainInputs.index_select(0, order);
         var targets = _data.TrainTargets.index_select(0, order);
         var lossSum = zeros(1, ScalarType.Float64);
         var correct = zeros(1, ScalarType.Int64);
+        if (batches > 0)
+        {
+            lossSum.fill_(resume.LossSum);
+            correct.fill_(resume.Correct);
+        }
 
-        for (var start = 0; start < count; start += batchSize)
+        for (var start = batches * batchSize; start < count; start += batchSize)
         {
             using var stepScope = NewDisposeScope();
             var len = Math.Min(batchSize, count - start);
@@ -219,13 +260,18 @@ public sealed partial class Trainer : IDisposable
             _optimizer.zero_grad();
             loss.backward();
 
-            ctx.LearningRate = LearningRates.At(training, ctx.GlobalStep, totalSteps);
+            ctx.LearningRate = LearningRates.At(training, ctx.GlobalStep, totalSteps) * _lrScale;
             ctx.SkipStep = false;
             _regularizer.BeforeOptimizerStep(ctx);
             step.LossTensor = loss;
             step.BatchIndex = (int)(start / batchSize) + 1;
             step.BatchSize = len;
             Notify((c, x) => c.OnBeforeOptimizerStep(x, step), ctx);
+            if (Diverged(ctx, loss, step.BatchIndex))
+            {
+                break;
+            }
+
             if (!ctx.SkipStep)
             {
                 ApplyHyperparameters(ctx.LearningRate, ctx.WeightDecay);
@@ -234,6 +280,7 @@ public sealed partial class Trainer : IDisposable
 
             ctx.GlobalStep++;
             steps++;
+            batches++;
             seen += len;
             using (no_grad())
             {
@@ -255,7 +302,8 @@ public sealed partial class Trainer : IDisposable
             }
         }
 
-        return (lossSum.item<double>() / Math.Max(1, seen), correct.item<long>() / (double)Math.Max(1, seen), steps);
+        _position = new EpochPosition(batches, lossSum.item<double>(), correct.item<long>(), seen);
+        return (_position.LossSum / Math.Max(1, seen), _position.Correct / (double)Math.Max(1, seen), steps);
     }
 
     private void ApplyHyperparameters(double learningRate, double weightDecay)

@@ -63,6 +63,33 @@ public sealed class ExperimentRunnerTests : IDisposable
         Assert.Single(events);
         Assert.True(new FileInfo(events[0]).Length > 0);
         Assert.Contains("block-composition", output.ToString(), StringComparison.Ordinal);
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(outDir, "checkpoints"), "*.mgck"));
+    }
+
+    [Fact]
+    public void Rerunning_with_the_same_folder_resumes_and_fresh_starts_over()
+    {
+        var outDir = Path.Combine(_dir, "resume");
+        ExperimentSettings Settings(int epochs, bool fresh = false) => ExperimentConfiguration.Parse(
+            [
+                "--out", outDir, "--epochs", epochs.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--Data:Samples=300", "--Model:HiddenDim=8", "--Transfer:EvaluationSamples=10", "--Transfer:ExpansionSizes:0=4",
+                "--Experiment:StopAtGrok=false", "--Experiment:Plots=false", "--Experiment:TensorBoard=false", .. (fresh ? new[] { "--fresh" } : []),
+            ],
+            _dir,
+            readEnvironment: false);
+
+        var first = new ExperimentRunner(Settings(2)).Run();
+        var resumed = new ExperimentRunner(Settings(4)).Run();
+        Assert.Equal(2, first.EpochsRun);
+        Assert.Equal(4, resumed.EpochsRun);
+        Assert.Equal(2 * first.GlobalSteps, resumed.GlobalSteps);
+        var epochs = File.ReadAllLines(Path.Combine(outDir, "metrics.csv")).Skip(1).Select(l => l.Split(',')[0]).ToArray();
+        Assert.Equal(["1", "2", "3", "4"], epochs);
+
+        var fresh = new ExperimentRunner(Settings(1, fresh: true)).Run();
+        Assert.Equal(1, fresh.EpochsRun);
+        Assert.Equal(2, File.ReadAllLines(Path.Combine(outDir, "metrics.csv")).Length);
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
