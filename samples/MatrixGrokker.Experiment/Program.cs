@@ -1,25 +1,12 @@
-using System.Globalization;
-using MatrixGrokker.Data;
-using MatrixGrokker.Models;
-using MatrixGrokker.Options;
-using MatrixGrokker.Training;
-using Microsoft.Extensions.Logging;
+using MatrixGrokker.Experiment;
 
-// Minimal first slice of the experiment: the seed's defaults, trained to its stop rule or epoch limit.
-var options = new MatrixGrokkerOptions();
-if (args.Length > 0)
-{
-    options.Training.Epochs = int.Parse(args[0], CultureInfo.InvariantCulture);
-}
-
-using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
+// The seed's full experiment: train on 2×2 products, then zero-shot transfer to larger matrices.
 using var cts = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
+Console.CancelKeyPress += (_, e) =>
+{
+    // The first Ctrl+C stops after the current step and still writes the outputs; a second one ends the process.
+    e.Cancel = !cts.IsCancellationRequested;
+    cts.Cancel();
+};
 
-using var data = new MatrixMultiplicationDataset(options.Data, options.Model.MatrixSize, options.Training.Seed);
-using var model = new MlpModel(options.Model, options.Training.Seed);
-using var trainer = new Trainer(model, data, options, logger: loggerFactory.CreateLogger<Trainer>());
-var result = trainer.Train(cts.Token);
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"{result.Reason}: {result.Message}. Epochs {result.EpochsRun}, steps {result.GlobalSteps}, {result.AverageIterationsPerSecond:F0} it/s, " +
-    $"val acc {result.Final?.ValidationAccuracy:P2}, first epoch with val acc >= 0.99: {result.Grokking.GeneralizationEpoch?.ToString(CultureInfo.InvariantCulture) ?? "none"}"));
+return ExperimentCli.Run(args, Console.Out, Console.Error, interactive: !Console.IsOutputRedirected, cancellationToken: cts.Token);

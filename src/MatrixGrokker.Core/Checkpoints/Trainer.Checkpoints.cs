@@ -129,7 +129,7 @@ public sealed partial class Trainer
                 $"the run in '{_checkpoints.Directory}' already finished at epoch {meta.CompletedEpochs} ({meta.StopReason}: {meta.StopMessage}); " +
                 $"raise Training.Epochs above {meta.EpochLimit} to continue it, or set Checkpoint.ForceFresh to start over");
             CheckpointLog.AlreadyFinished(_logger, _checkpoints.Directory, message);
-            var grok = new GrokkingTracker(training.GrokThreshold);
+            var grok = new GrokkingTracker(training.GrokThreshold, training.GeneralizationThreshold);
             foreach (var m in ctx.HistoryList)
             {
                 grok.Observe(m.Epoch, m.TrainAccuracy, m.ValidationAccuracy);

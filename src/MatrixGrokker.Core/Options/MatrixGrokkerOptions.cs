@@ -147,9 +147,16 @@ public sealed class TrainingOptions
     [Range(0.0, 1.0)]
     public double StopAccuracy { get; set; } = 0.9999;
 
-    /// <summary>Accuracy at which the grokking detector calls a set memorised / generalised. Default 0.99.</summary>
+    /// <summary>Train accuracy at which the grokking detector calls the training set memorised (and the validation threshold unless <see cref="GeneralizationThreshold"/> is set). Default 0.99.</summary>
     [Range(0.0, 1.0, MinimumIsExclusive = true)]
     public double GrokThreshold { get; set; } = 0.99;
+
+    /// <summary>
+    /// Validation accuracy at which the grokking detector calls the model generalised; null (default) uses
+    /// <see cref="GrokThreshold"/>. A lower value suits settings whose validation accuracy plateaus below 0.99.
+    /// </summary>
+    [Range(0.0, 1.0, MinimumIsExclusive = true)]
+    public double? GeneralizationThreshold { get; set; }
 
     /// <summary>Learning-rate schedule. Default constant.</summary>
     [EnumDataType(typeof(LearningRateSchedule))]

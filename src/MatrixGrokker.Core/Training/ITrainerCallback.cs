@@ -1,4 +1,5 @@
 using MatrixGrokker.Analysis;
+using MatrixGrokker.Transfer;
 
 namespace MatrixGrokker.Training;
 
@@ -74,6 +75,13 @@ public interface ITrainerCallback
     /// <param name="context">Run state.</param>
     /// <param name="report">Memorisation and generalisation epochs.</param>
     void OnGrokkingDetected(TrainingContext context, GrokkingReport report)
+    {
+    }
+
+    /// <summary>After <see cref="Trainer.EvaluateTransfer"/> scored one transfer strategy at one size.</summary>
+    /// <param name="context">Run state.</param>
+    /// <param name="result">The score.</param>
+    void OnTransferEvaluated(TrainingContext context, TransferResult result)
     {
     }
 

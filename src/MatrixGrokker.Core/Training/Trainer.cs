@@ -112,7 +112,7 @@ public sealed partial class Trainer : IDisposable
         var wall = Stopwatch.StartNew();
         long stepTicks = 0;
         long stepsThisCall = 0;
-        var grok = new GrokkingTracker(training.GrokThreshold);
+        var grok = new GrokkingTracker(training.GrokThreshold, training.GeneralizationThreshold);
         var reason = StopReason.MaxEpochs;
         var message = $"reached the epoch limit ({training.Epochs})";
         CheckpointSnapshot? pending = null;
@@ -145,7 +145,7 @@ public sealed partial class Trainer : IDisposable
                 {
                     if (HandleDivergence(ctx, diverged))
                     {
-                        grok = new GrokkingTracker(training.GrokThreshold);
+                        grok = new GrokkingTracker(training.GrokThreshold, training.GeneralizationThreshold);
                         ctx.HistoryList.ForEach(m => grok.Observe(m.Epoch, m.TrainAccuracy, m.ValidationAccuracy));
                         epoch = ctx.Epoch;
                         continue;
@@ -361,12 +361,13 @@ public sealed partial class Trainer : IDisposable
         _probe.Dispose();
     }
 
-    private sealed class GrokkingTracker(double threshold)
+    // Validation uses its own threshold when TrainingOptions.GeneralizationThreshold is set (null: the same one).
+    private sealed class GrokkingTracker(double threshold, double? generalizationThreshold = null)
     {
         private int? _memorized;
         private int? _generalized;
 
-        public GrokkingReport Report => new(threshold, _memorized, _generalized);
+        public GrokkingReport Report => new(threshold, _memorized, _generalized) { GeneralizationThreshold = generalizationThreshold ?? threshold };
 
         // Returns the report once, at the epoch validation accuracy first reaches the threshold.
         public GrokkingReport? Observe(int epoch, double trainAccuracy, double validationAccuracy)
@@ -376,7 +377,7 @@ public sealed partial class Trainer : IDisposable
                 _memorized = epoch;
             }
 
-            if (_generalized is null && validationAccuracy >= threshold)
+            if (_generalized is null && validationAccuracy >= (generalizationThreshold ?? threshold))
             {
                 _generalized = epoch;
                 return Report;

@@ -43,13 +43,16 @@ public enum StopReason
 }
 
 /// <summary>Memorisation and generalisation epochs as seen by the grokking detector.</summary>
-/// <param name="Threshold">Accuracy that counts as memorised / generalised.</param>
+/// <param name="Threshold">Train accuracy that counts as memorised (and, unless <see cref="GeneralizationThreshold"/> says otherwise, validation accuracy that counts as generalised).</param>
 /// <param name="MemorizationEpoch">First epoch with train accuracy at or above the threshold, if any.</param>
 /// <param name="GeneralizationEpoch">First epoch with validation accuracy at or above the threshold, if any.</param>
 public sealed record GrokkingReport(double Threshold, int? MemorizationEpoch, int? GeneralizationEpoch)
 {
     /// <summary>Epochs between memorisation and generalisation, when both happened.</summary>
     public int? Gap => MemorizationEpoch is { } m && GeneralizationEpoch is { } g ? g - m : null;
+
+    /// <summary>Validation accuracy that counts as generalised; null means <see cref="Threshold"/>.</summary>
+    public double? GeneralizationThreshold { get; init; }
 }
 
 /// <summary>Outcome of <see cref="Trainer.Train"/>.</summary>

@@ -9,7 +9,7 @@ using MatrixGrokker.Options;
 
 namespace MatrixGrokker.Tests.Packaging;
 
-/// The configuration reference in docs/packaging.md is generated from MatrixGrokkerOptions (defaults from a fresh
+/// The configuration reference in README.md is generated from MatrixGrokkerOptions (defaults from a fresh
 /// instance, ranges from the validation attributes, text from the XML docs) so it cannot drift from the code.
 /// Regenerate with MATRIXGROKKER_UPDATE_DOCS=1 dotnet test tests/MatrixGrokker.Tests -c Release --filter "FullyQualifiedName~ConfigurationReference".
 public partial class ConfigurationReferenceTests
@@ -135,11 +135,11 @@ public partial class ConfigurationReferenceTests
     [Fact]
     public void The_documented_configuration_reference_matches_the_options()
     {
-        var path = Path.Combine(RepoPaths.Root, "docs", "packaging.md");
+        var path = Path.Combine(RepoPaths.Root, "README.md");
         var doc = File.ReadAllText(path).ReplaceLineEndings("\n");
         var start = doc.IndexOf(Begin, StringComparison.Ordinal);
         var end = doc.IndexOf(End, StringComparison.Ordinal);
-        Assert.True(start >= 0 && end > start, $"docs/packaging.md lacks the markers {Begin} … {End}.");
+        Assert.True(start >= 0 && end > start, $"README.md lacks the markers {Begin} … {End}.");
 
         var documented = doc[(start + Begin.Length)..end].Trim('\n') + "\n";
         var generated = Generate();
@@ -151,7 +151,7 @@ public partial class ConfigurationReferenceTests
 
         var missing = generated.Split('\n').Except(documented.Split('\n')).ToList();
         Assert.True(missing.Count == 0,
-            "docs/packaging.md's configuration reference is out of date; regenerate with MATRIXGROKKER_UPDATE_DOCS=1 dotnet test " +
+            "README.md's configuration reference is out of date; regenerate with MATRIXGROKKER_UPDATE_DOCS=1 dotnet test " +
             "tests/MatrixGrokker.Tests -c Release --filter \"FullyQualifiedName~ConfigurationReference\". Expected rows:\n" + string.Join('\n', missing));
         Assert.Equal(generated, documented);
     }

@@ -1,0 +1,23 @@
+using MatrixGrokker.Analysis;
+using MatrixGrokker.Metrics;
+using MatrixGrokker.Options;
+using MatrixGrokker.Regularization;
+using Microsoft.Extensions.Logging;
+
+namespace MatrixGrokker.Experiment;
+
+/// <summary>Builds the pluggable parts of a run (analyzers, regulariser) in one place.</summary>
+internal static class RunComponents
+{
+    // LC and SP feed the progress line, the metrics files and the thermal engine.
+    public static IReadOnlyList<IAnalyzer> CreateAnalyzers(ILoggerFactory loggers) =>
+        [new LocalComplexityAnalyzer(), new SuperpositionAnalyzer(logger: loggers.CreateLogger<SuperpositionAnalyzer>())];
+
+    /// <summary>Returns the regulariser and its name.</summary>
+    public static (IRegularizer Regularizer, string Name) CreateRegularizer(ExperimentOptions experiment, MatrixGrokkerOptions options, ILoggerFactory loggers) =>
+        experiment.Regularizer switch
+        {
+            "thermal" => (new ThermalEngine(new ThermalEngineOptions { BaseWeightDecay = options.Training.WeightDecay }, loggers.CreateLogger<ThermalEngine>()), "thermal"),
+            _ => (new ConstantWeightDecay(options.Training.WeightDecay), "constant"),
+        };
+}
