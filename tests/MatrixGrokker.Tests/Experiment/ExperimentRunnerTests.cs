@@ -44,13 +44,21 @@ public sealed class ExperimentRunnerTests : IDisposable
         Assert.True(root.GetProperty("grokking").TryGetProperty("memorizationEpoch", out _));
         Assert.True(root.GetProperty("grokking").TryGetProperty("generalizationEpoch", out _));
         Assert.Equal(16, root.GetProperty("options").GetProperty("model").GetProperty("hiddenDim").GetInt32());
-        Assert.Equal(4, root.GetProperty("transfer").GetArrayLength());
+        Assert.Equal(6, root.GetProperty("transfer").GetArrayLength());
 
         using var transfer = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "transfer.json")));
         var results = transfer.RootElement.GetProperty("results");
-        Assert.Equal(4, results.GetArrayLength()); // 2 strategies × sizes 4 and 5
+        Assert.Equal(6, results.GetArrayLength()); // 3 strategies × sizes 4 and 5
         Assert.Contains(results.EnumerateArray(), r => r.GetProperty("strategy").GetString() == "block-composition" && r.GetProperty("size").GetInt32() == 5);
-        Assert.All(results.EnumerateArray(), r => Assert.True(r.GetProperty("modelMetrics").TryGetProperty("lc", out _)));
+        var mlpResults = results.EnumerateArray().Where(r => r.GetProperty("strategy").GetString() != "bilinear-recursion").ToList();
+        Assert.Equal(4, mlpResults.Count);
+        Assert.All(mlpResults, r => Assert.True(r.GetProperty("modelMetrics").TryGetProperty("lc", out _)));
+
+        // The bilinear model discovers its own exact rule from data, so its recursion multiplies 4×4 and padded 5×5 exactly.
+        var bilinear = results.EnumerateArray().Where(r => r.GetProperty("strategy").GetString() == "bilinear-recursion").ToList();
+        Assert.Equal(2, bilinear.Count);
+        Assert.All(bilinear, r => Assert.True(r.GetProperty("relativeError").GetDouble() < 1e-5));
+        Assert.All(bilinear, r => Assert.Equal(1.0, r.GetProperty("accuracy").GetDouble()));
 
         foreach (var png in new[] { "loss.png", "accuracy.png", "dynamics.png", "transfer_accuracy.png", "transfer_error.png" })
         {
