@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Globalization;
 using System.Reflection;
 using System.ComponentModel.DataAnnotations;
+using MatrixGrokker.Metrics;
 using MatrixGrokker.Options;
 using Microsoft.Extensions.Configuration;
 
@@ -35,7 +36,8 @@ public sealed class ConfigurationErrorException : Exception
 /// <param name="Options">Library options.</param>
 /// <param name="Experiment">Driver options.</param>
 /// <param name="ShowHelp">The user asked for usage text.</param>
-public sealed record ExperimentSettings(MatrixGrokkerOptions Options, ExperimentOptions Experiment, bool ShowHelp = false);
+/// <param name="ThermalEngine">Thermal-engine settings (section <c>ThermalEngine</c>); defaults when null.</param>
+public sealed record ExperimentSettings(MatrixGrokkerOptions Options, ExperimentOptions Experiment, bool ShowHelp = false, ThermalEngineOptions? ThermalEngine = null);
 
 /// <summary>
 /// Builds <see cref="ExperimentSettings"/> from, lowest priority first: <c>appsettings.json</c>, the chosen preset
@@ -55,11 +57,12 @@ public static class ExperimentConfiguration
           --seed <n>          seed of data, initialisation and shuffling (Training:Seed)
           --fresh             ignore checkpoints and outputs already in the run folder
           --preset <name>     apply a preset from appsettings.json (seed, grokking)
-          --Section:Key=value any option, e.g. --Model:HiddenDim=128 --Transfer:ExpansionSizes:0=16 --Experiment:Threads=2
+          --Section:Key=value any option, e.g. --Model:HiddenDim=128 --Transfer:ExpansionSizes:0=16 --ThermalEngine:Gain=1.5
         Environment: MATRIXGROKKER_Section__Key=value. Exit codes: 0 done, 1 failed, 2 invalid options, 130 cancelled.
         """;
 
     private static readonly string[] LibrarySections = ["Model", "Data", "Training", "Metrics", "Checkpoint", "Transfer"];
+    private const string ThermalSection = "ThermalEngine";
 
     /// <summary>Parses and validates; throws <see cref="ConfigurationErrorException"/> naming the first bad option.</summary>
     /// <param name="args">Command-line arguments.</param>
@@ -172,6 +175,8 @@ public static class ExperimentConfiguration
         }
 
         BindSection(config, config.GetSection("Experiment"), experiment);
+        var thermal = new ThermalEngineOptions();
+        BindSection(config, config.GetSection(ThermalSection), thermal);
 
         // Per-section DataAnnotations first: they know which section a member belongs to.
         foreach (var name in LibrarySections)
@@ -192,13 +197,19 @@ public static class ExperimentConfiguration
             throw new ConfigurationErrorException($"invalid options: {string.Join("; ", failures.Failures).ReplaceLineEndings(" ")}");
         }
 
+        var thermalFailures = new ThermalEngineOptionsValidator().Validate(Microsoft.Extensions.Options.Options.DefaultName, thermal);
+        if (thermalFailures.Failed)
+        {
+            throw new ConfigurationErrorException($"--{ThermalSection}: {string.Join("; ", thermalFailures.Failures).ReplaceLineEndings(" ")}");
+        }
+
         var experimentError = experiment.Validate().FirstOrDefault();
         if (experimentError is not null)
         {
             throw new ConfigurationErrorException(experimentError);
         }
 
-        return new ExperimentSettings(options, experiment);
+        return new ExperimentSettings(options, experiment, ThermalEngine: thermal);
     }
 
     // Maps the fixed switches onto configuration keys; everything else must look like --Section:Key[=value].
@@ -277,13 +288,17 @@ public static class ExperimentConfiguration
         {
             type = typeof(ExperimentOptions);
         }
+        else if (parts[0].Equals(ThermalSection, StringComparison.OrdinalIgnoreCase))
+        {
+            type = typeof(ThermalEngineOptions);
+        }
         else if (LibrarySections.FirstOrDefault(s => s.Equals(parts[0], StringComparison.OrdinalIgnoreCase)) is { } section)
         {
             type = typeof(MatrixGrokkerOptions).GetProperty(section)!.PropertyType;
         }
         else
         {
-            throw new ConfigurationErrorException($"unknown option '--{key}' (sections: {string.Join(", ", LibrarySections)}, Experiment).");
+            throw new ConfigurationErrorException($"unknown option '--{key}' (sections: {string.Join(", ", LibrarySections)}, {ThermalSection}, Experiment).");
         }
 
         for (var i = 1; i < parts.Length; i++)

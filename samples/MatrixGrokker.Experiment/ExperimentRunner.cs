@@ -140,7 +140,7 @@ public sealed class ExperimentRunner
         var seed = options.Training.Seed;
         using var data = new MatrixMultiplicationDataset(options.Data, options.Model.MatrixSize, seed);
         using var model = new MlpModel(options.Model, seed);
-        var (regularizer, regularizerName) = RunComponents.CreateRegularizer(experiment, options, _loggerFactory);
+        var (regularizer, regularizerName) = RunComponents.CreateRegularizer(experiment, options, _settings.ThermalEngine, _loggerFactory);
         using var recorder = new RunRecorder(folder, experiment.TensorBoard, append: false);
         var progress = new ProgressDisplay(_output, _interactive, experiment.ProgressEveryEpochs);
         using var trainer = new Trainer(

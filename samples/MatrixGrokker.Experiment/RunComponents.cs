@@ -14,10 +14,10 @@ internal static class RunComponents
         [new LocalComplexityAnalyzer(), new SuperpositionAnalyzer(logger: loggers.CreateLogger<SuperpositionAnalyzer>())];
 
     /// <summary>Returns the regulariser and its name.</summary>
-    public static (IRegularizer Regularizer, string Name) CreateRegularizer(ExperimentOptions experiment, MatrixGrokkerOptions options, ILoggerFactory loggers) =>
+    public static (IRegularizer Regularizer, string Name) CreateRegularizer(ExperimentOptions experiment, MatrixGrokkerOptions options, ThermalEngineOptions? thermal, ILoggerFactory loggers) =>
         experiment.Regularizer switch
         {
-            "thermal" => (new ThermalEngine(new ThermalEngineOptions { BaseWeightDecay = options.Training.WeightDecay }, loggers.CreateLogger<ThermalEngine>()), "thermal"),
+            "thermal" => (new ThermalEngine(thermal, loggers.CreateLogger<ThermalEngine>()), "thermal"),
             _ => (new ConstantWeightDecay(options.Training.WeightDecay), "constant"),
         };
 }

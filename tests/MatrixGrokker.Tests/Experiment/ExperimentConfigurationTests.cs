@@ -49,6 +49,19 @@ public sealed class ExperimentConfigurationTests : IDisposable
         Assert.Equal(MatrixGrokker.Options.ActivationKind.Tanh, s.Options.Model.Activation);
     }
 
+    [Fact]
+    public void Thermal_engine_settings_bind_from_their_own_section_and_reach_the_engine()
+    {
+        Assert.Null(Parse().ThermalEngine!.BaseWeightDecay); // the engine then uses Training:WeightDecay
+        var s = Parse("--ThermalEngine:Gain=1.5", "--ThermalEngine:MaxFactor=3");
+        Assert.Equal(1.5, s.ThermalEngine!.Gain);
+        Assert.Equal(3, s.ThermalEngine.MaxFactor);
+
+        var (regularizer, name) = RunComponents.CreateRegularizer(s.Experiment, s.Options, s.ThermalEngine, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        Assert.Equal("thermal", name);
+        Assert.Equal(1.5, Assert.IsType<MatrixGrokker.Metrics.ThermalEngine>(regularizer).Options.Gain);
+    }
+
     [Theory]
     [InlineData("--epochs abc", "--epochs")]
     [InlineData("--epochs 0", "--epochs")]
@@ -61,6 +74,8 @@ public sealed class ExperimentConfigurationTests : IDisposable
     [InlineData("--preset nope", "--preset")]
     [InlineData("--bogus", "--bogus")]
     [InlineData("--Experiment:Regularizer=magic", "--Experiment:Regularizer")]
+    [InlineData("--ThermalEngine:Gian=2", "--ThermalEngine:Gian")]
+    [InlineData("--ThermalEngine:MinFactor=9", "ThermalEngine")]
     public void Invalid_values_give_one_line_naming_the_option(string args, string named)
     {
         var ex = Assert.Throws<ConfigurationErrorException>(() => Parse(args.Split(' ')));
