@@ -42,6 +42,7 @@ public class OptionsTests
         { "ProbeSize", o => o.Metrics.ProbeSize = 1 },
         { "KeepLast", o => o.Checkpoint.KeepLast = 0 },
         { "ExpansionSizes", o => o.Transfer.ExpansionSizes = [] },
+        { "EvaluationSamples", o => o.Transfer.EvaluationSamples = 1 },
         { "ExpansionSizes", o => o.Transfer.ExpansionSizes = [4, 65] },
     };
 

@@ -195,4 +195,15 @@ public class TrainerTests
         var ex = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => new Trainer(model, data, options));
         Assert.Contains("BatchSize", ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Analyzers_with_a_validation_set_too_small_to_probe_are_rejected_before_training()
+    {
+        var options = TestOptions.Small(samples: 10);
+        options.Data.ValidationRatio = 0.1; // one validation row
+        using var data = new MatrixMultiplicationDataset(options.Data, 2, 1);
+        using var model = new MlpModel(options.Model, 1);
+        var ex = Assert.Throws<ArgumentException>(() => new Trainer(model, data, options, analyzers: [new CountingAnalyzer()]));
+        Assert.Contains("at least 2 validation rows", ex.Message, StringComparison.Ordinal);
+    }
 }

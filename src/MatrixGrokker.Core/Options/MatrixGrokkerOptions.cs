@@ -258,8 +258,8 @@ public sealed class TransferOptions : IValidatableObject
     /// <summary>Matrix sizes to evaluate after training. Default [4, 8]; each in [2, 64].</summary>
     public IList<int> ExpansionSizes { get; set; } = [4, 8];
 
-    /// <summary>Number of random matrix pairs evaluated per size. Default 1000.</summary>
-    [Range(1, 10_000_000)]
+    /// <summary>Number of random matrix pairs evaluated per size, at least 2 (the model analyzers need two rows). Default 1000.</summary>
+    [Range(2, 10_000_000)]
     public int EvaluationSamples { get; set; } = 1000;
 
     /// <inheritdoc />

@@ -70,7 +70,10 @@ public static class BilinearRecursion
         for (long start = 0; start < count; start += chunk)
         {
             var len = Math.Min(chunk, count - start);
-            parts.Add(Recurse(u, v, w, n0, a64.narrow(0, start, len), b64.narrow(0, start, len)));
+
+            // A scope per chunk frees its recursion levels before the next chunk; only the result survives.
+            using var piece = NewDisposeScope();
+            parts.Add(Recurse(u, v, w, n0, a64.narrow(0, start, len), b64.narrow(0, start, len)).MoveToOuterDisposeScope());
         }
 
         var c = count == 0 ? zeros([0, size, size], ScalarType.Float64) : cat(parts, 0);

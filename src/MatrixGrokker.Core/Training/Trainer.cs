@@ -77,6 +77,13 @@ public sealed partial class Trainer : IDisposable
         _shuffle = new Generator((ulong)training.Seed ^ 0x5DEECE66DUL);
 
         var probeRows = Math.Min(options.Metrics.ProbeSize, data.ValidationCount);
+        if (_analyzers.Count > 0 && probeRows < 2)
+        {
+            // Activation metrics compare samples with each other; fail now rather than after training.
+            throw new ArgumentException(
+                $"Analyzers need a probe of at least 2 validation rows, but the validation set has {data.ValidationCount}.", nameof(data));
+        }
+
         _probe = data.ValidationInputs.narrow(0, 0, probeRows).clone().DetachFromDisposeScope();
 
         StepsPerEpoch = (data.TrainCount + training.BatchSize - 1) / training.BatchSize;

@@ -71,7 +71,10 @@ public sealed class BlockCompositionStrategy : ITransferStrategy, ITransferModel
         for (var start = 0; start < count; start += pairsPerPass)
         {
             var len = Math.Min(pairsPerPass, count - start);
-            parts.Add(MultiplyChunk(a.narrow(0, start, len), b.narrow(0, start, len), len, p, m));
+
+            // A scope per pass frees its activations before the next pass; only the result survives.
+            using var pass = NewDisposeScope();
+            parts.Add(MultiplyChunk(a.narrow(0, start, len), b.narrow(0, start, len), len, p, m).MoveToOuterDisposeScope());
         }
 
         var c = parts.Count == 1 ? parts[0] : cat(parts, 0);
