@@ -6,7 +6,8 @@ namespace MatrixGrokker.Metrics;
 /// <summary>
 /// The original project's cosine local complexity: rows (samples) are L2-normalised, m is the mean of the
 /// off-diagonal entries of their pairwise cosine matrix, and LC = clip(1 − |m|, 0, 1). Identical rows give 0,
-/// mutually orthogonal rows give 1.
+/// mutually orthogonal rows give 1. All-zero rows (e.g. a layer of dead ReLUs) have cosine 0 with every row, so a
+/// completely dead layer also scores 1: read LC together with the activations' norm.
 /// </summary>
 public static class LocalComplexity
 {

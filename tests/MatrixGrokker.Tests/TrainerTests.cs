@@ -206,4 +206,18 @@ public class TrainerTests
         var ex = Assert.Throws<ArgumentException>(() => new Trainer(model, data, options, analyzers: [new CountingAnalyzer()]));
         Assert.Contains("at least 2 validation rows", ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Evaluation_runs_in_eval_mode_and_restores_training_mode()
+    {
+        using var model = new MlpModel(2, 8, 2, ActivationKind.Relu, seed: 1);
+        using var data = new MatrixMultiplicationDataset(2, 20, 0.5, -1, 1, seed: 2);
+        var modes = new List<bool>();
+        var remove = model.Layers[0].register_forward_hook((m, _, output) => { modes.Add(m.training); return output; });
+        model.train();
+        Evaluator.Evaluate(model, data.ValidationInputs, data.ValidationTargets, 0.1);
+        remove.remove();
+        Assert.Equal([false], modes);
+        Assert.True(model.training);
+    }
 }

@@ -131,10 +131,12 @@ public sealed class CheckpointManager
     }
 
     // Moves every checkpoint aside into superseded-{time}/ so a fresh run never mixes with an old one; nothing is deleted.
-    internal string? ArchiveExisting()
+    // Moves checkpoints aside into superseded-<time>/: all of them, or only those after a step (a run resumed from an
+    // older checkpoint abandons its later ones, which must not be resumed, rolled back to or counted by retention).
+    internal string? ArchiveExisting(long? afterStep = null)
     {
-        var files = ListFiles();
-        if (files.Count == 0)
+        var files = ListFiles().Where(f => afterStep is not { } step || ParseStep(f) > step).ToArray();
+        if (files.Length == 0)
         {
             return null;
         }
@@ -147,7 +149,7 @@ public sealed class CheckpointManager
         }
 
         _known.Clear();
-        CheckpointLog.Archived(_logger, files.Count, target);
+        CheckpointLog.Archived(_logger, files.Length, target);
         return target;
     }
 

@@ -58,14 +58,15 @@ public sealed partial class Trainer
         using var scope = NewDisposeScope();
 
         // Every gradient is a view of the optimizer's flat buffer, so one sum covers them all.
-        var total = loss.detach().to_type(ScalarType.Float64).add_(_optimizer.FlatGradients.sum(type: ScalarType.Float64));
+        // Out-of-place add: for a float64 loss to_type returns the loss itself, which add_ would corrupt.
+        var total = loss.detach().to_type(ScalarType.Float64).add(_optimizer.FlatGradients.sum(type: ScalarType.Float64));
 
         if (total.isfinite().item<bool>())
         {
             return false;
         }
 
-        var lossValue = loss.item<float>();
+        var lossValue = (float)loss.to_type(ScalarType.Float64).item<double>();
         var source = float.IsFinite(lossValue) ? DivergenceSource.Gradient : DivergenceSource.Loss;
         _divergence = new DivergenceInfo(ctx.GlobalStep + 1, ctx.Epoch, batchIndex, source, lossValue, DivergenceAction.Stopped, null, _lrScale, string.Empty);
         return true;
@@ -139,6 +140,12 @@ public sealed partial class Trainer
                 ctx.HistoryList.Count == 0 ? null : ctx.HistoryList[^1], ctx.HistoryList.ToArray(), grok.Report, wall.Elapsed, 0);
             Notify((c, x) => c.OnTrainEnd(x, result), ctx);
             return result;
+        }
+
+        if (_checkpoints.ResumeFrom is not null)
+        {
+            // Training continues from an older point: the later checkpoints belong to the abandoned trajectory.
+            _checkpoints.ArchiveExisting(afterStep: meta.GlobalStep);
         }
 
         return null;

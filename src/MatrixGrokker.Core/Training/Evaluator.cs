@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace MatrixGrokker.Training;
 
-/// <summary>Loss and accuracy of a model on labelled data, under <c>no_grad</c> and in its own dispose scope.</summary>
+/// <summary>Loss and accuracy of a model on labelled data, under <c>no_grad</c>, in eval mode and in its own dispose scope.</summary>
 public static class Evaluator
 {
     /// <summary>Evaluates <paramref name="model"/> on (<paramref name="inputs"/>, <paramref name="targets"/>).</summary>
@@ -17,7 +17,18 @@ public static class Evaluator
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(targets);
-        return Evaluate(model.Forward, inputs, targets, tolerance, batchSize);
+
+        // Evaluation mode for modules whose forward differs in training (dropout, normalisation); restored after.
+        var wasTraining = model.Module.training;
+        model.Module.eval();
+        try
+        {
+            return Evaluate(model.Forward, inputs, targets, tolerance, batchSize);
+        }
+        finally
+        {
+            model.Module.train(wasTraining);
+        }
     }
 
     /// <summary>Evaluates any batch function on labelled data.</summary>

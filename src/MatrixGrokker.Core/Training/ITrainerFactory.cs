@@ -5,7 +5,8 @@ namespace MatrixGrokker.Training;
 /// <summary>
 /// Creates ready-to-run training sessions (dataset, model and <see cref="Trainer"/>) from options. Registered by
 /// <c>services.AddMatrixGrokker(configuration)</c>; each session gets the analyzers, regulariser and callbacks
-/// registered in the container.
+/// registered in the container. Sessions are not checkpointed: to save and resume, construct the
+/// <see cref="Trainer"/> with a <see cref="Checkpoints.CheckpointManager"/> yourself.
 /// </summary>
 public interface ITrainerFactory
 {

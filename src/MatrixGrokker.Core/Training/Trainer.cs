@@ -138,7 +138,8 @@ public sealed partial class Trainer : IDisposable
         _model.Module.train();
         try
         {
-            for (var epoch = ctx.Epoch + 1; epoch <= training.Epochs; epoch++)
+            var firstEpoch = ctx.Epoch + 1;
+            for (var epoch = firstEpoch; epoch <= training.Epochs; epoch++)
             {
                 ctx.Epoch = epoch;
                 Notify(static (c, x) => c.OnEpochBegin(x), ctx);
@@ -191,7 +192,8 @@ public sealed partial class Trainer : IDisposable
 
                 if (progress is not null)
                 {
-                    var perEpoch = wall.Elapsed / Math.Max(1, ctx.HistoryList.Count);
+                    // Epochs of this call only: resumed epochs did not cost this call's wall time.
+                    var perEpoch = wall.Elapsed / (epoch - firstEpoch + 1);
                     progress.Report(new TrainingProgress(epoch, training.Epochs, metrics, perEpoch * (training.Epochs - epoch)));
                 }
 

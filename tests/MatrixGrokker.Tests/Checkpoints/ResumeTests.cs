@@ -116,6 +116,31 @@ public class ResumeTests
     }
 
     [Fact]
+    public void Resuming_a_named_older_checkpoint_moves_the_abandoned_later_ones_aside()
+    {
+        using var dir = new TempFolder();
+        var keepAll = CheckpointKit.Options(epochs: 4, everyEpochs: 1);
+        keepAll.Checkpoint.KeepLast = 10;
+        var first = CheckpointKit.Run(keepAll, new CheckpointManager(dir.Path));
+        Assert.Equal(StopReason.MaxEpochs, first.Result.Reason);
+
+        // Branch from epoch 1 and stop at step 10: the first run's checkpoints at steps 14, 21 and 28 (finished) are
+        // another trajectory; left in place, the next plain resume would pick the finished one and train nothing.
+        var manager = new CheckpointManager(dir.Path) { ResumeFrom = first.Recorder.Saves[0].Path };
+        var branch = CheckpointKit.Run(CheckpointKit.Options(epochs: 4), manager, default, new StopAtStep(10));
+        Assert.Equal(StopReason.Requested, branch.Result.Reason);
+
+        var latest = new CheckpointManager(dir.Path).FindLatestValid()!;
+        Assert.Equal(10, latest.GlobalStep);
+        var archived = Assert.Single(Directory.GetDirectories(dir.Path, "superseded-*"));
+        Assert.Equal(3, Directory.GetFiles(archived, "ckpt-*.mgck").Length);
+
+        var resumed = CheckpointKit.Run(CheckpointKit.Options(epochs: 4), new CheckpointManager(dir.Path));
+        Assert.Equal(StopReason.MaxEpochs, resumed.Result.Reason);
+        Assert.Equal(4 * CheckpointKit.StepsPerEpoch - 10, resumed.Recorder.Losses.Count);
+    }
+
+    [Fact]
     public void Checkpoints_are_saved_every_K_epochs_by_wall_clock_and_at_the_end()
     {
         using var dir = new TempFolder();
