@@ -23,12 +23,23 @@ public static class LocalComplexity
     /// <summary>LC of several activation matrices concatenated along features (rows must match).</summary>
     /// <param name="activations">Tensors [samples, …], same number of samples.</param>
     /// <param name="epsilon">Normalisation floor.</param>
-    public static double Cosine(IReadOnlyList<Tensor> activations, double epsilon = DefaultEpsilon)
+    public static double Cosine(IReadOnlyList<Tensor> activations, double epsilon = DefaultEpsilon) =>
+        FromMeanCosine(MeanCosine(activations, epsilon));
+
+    /// <summary>m of several activation matrices concatenated along features, per sample (rows must match).</summary>
+    /// <param name="activations">Tensors [samples, …], same number of samples.</param>
+    /// <param name="epsilon">Normalisation floor.</param>
+    public static double MeanCosine(IReadOnlyList<Tensor> activations, double epsilon = DefaultEpsilon)
     {
         ArgumentNullException.ThrowIfNull(activations);
         if (activations.Count == 0)
         {
             throw new ArgumentException("At least one activation tensor is needed.", nameof(activations));
+        }
+
+        if (activations.Count == 1)
+        {
+            return MeanCosine(activations[0], epsilon);
         }
 
         using var scope = NewDisposeScope();
@@ -40,7 +51,7 @@ public static class LocalComplexity
                 nameof(activations));
         }
 
-        return Cosine(cat(activations.Select(a => a.detach().reshape(rows, -1).to_type(ScalarType.Float64)).ToArray(), 1), epsilon);
+        return MeanCosine(cat(activations.Select(a => a.detach().reshape(rows, -1).to_type(ScalarType.Float64)).ToArray(), 1), epsilon);
     }
 
     /// <summary>

@@ -61,22 +61,9 @@ public sealed class LocalComplexityAnalyzer : IAnalyzer
             perLayer[name] = LocalComplexity.Cosine(tensor, Options.Epsilon);
         }
 
-        var m = selected.Count == 1
-            ? LocalComplexity.MeanCosine(selected[0].Tensor, Options.Epsilon)
-            : MeanCosineOfConcatenation(selected.Select(s => s.Tensor).ToArray());
+        var m = LocalComplexity.MeanCosine(selected.Select(s => s.Tensor).ToArray(), Options.Epsilon);
         var extra = new Dictionary<string, double>(StringComparer.Ordinal) { ["mean_cosine"] = m };
         return new AnalyzerResult(Name, LocalComplexity.FromMeanCosine(m), perLayer, extra, Stopwatch.GetElapsedTime(start));
-    }
-
-    private double MeanCosineOfConcatenation(Tensor[] parts)
-    {
-        var rows = parts[0].shape[0];
-        if (parts.Any(p => p.shape[0] != rows))
-        {
-            throw new ArgumentException("Selected activations must share their sample count.");
-        }
-
-        return LocalComplexity.MeanCosine(cat(parts.Select(p => p.detach().reshape(rows, -1).to_type(ScalarType.Float64)).ToArray(), 1), Options.Epsilon);
     }
 
     private List<(string Name, Tensor Tensor)> Select(IReadOnlyList<Tensor> hidden, Tensor? input)
