@@ -95,7 +95,12 @@ public sealed class StepInfo
     public int BatchSize { get; internal set; }
 
     /// <summary>The batch loss (reading it synchronises with the device).</summary>
-    public double Loss => LossTensor?.item<float>() ?? double.NaN;
+    public double Loss => LossTensor switch
+    {
+        null => double.NaN,
+        { dtype: TorchSharp.torch.ScalarType.Float64 } t => t.item<double>(),
+        var t => t.item<float>(),
+    };
 }
 
 /// <summary>A checkpoint written during training.</summary>
