@@ -130,12 +130,7 @@ public sealed partial class Trainer
                 $"the run in '{_checkpoints.Directory}' already finished at epoch {meta.CompletedEpochs} ({meta.StopReason}: {meta.StopMessage}); " +
                 $"raise Training.Epochs above {meta.EpochLimit} to continue it, or set Checkpoint.ForceFresh to start over");
             CheckpointLog.AlreadyFinished(_logger, _checkpoints.Directory, message);
-            var grok = new GrokkingTracker(training.GrokThreshold, training.GeneralizationThreshold);
-            foreach (var m in ctx.HistoryList)
-            {
-                grok.Observe(m.Epoch, m.TrainAccuracy, m.ValidationAccuracy);
-            }
-
+            var grok = GrokkingTracker.FromHistory(training, ctx.HistoryList);
             var result = new TrainingResult(StopReason.AlreadyFinished, message, meta.CompletedEpochs, ctx.GlobalStep,
                 ctx.HistoryList.Count == 0 ? null : ctx.HistoryList[^1], ctx.HistoryList.ToArray(), grok.Report, wall.Elapsed, 0);
             Notify((c, x) => c.OnTrainEnd(x, result), ctx);

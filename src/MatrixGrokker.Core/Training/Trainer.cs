@@ -119,7 +119,6 @@ public sealed partial class Trainer : IDisposable
         var wall = Stopwatch.StartNew();
         long stepTicks = 0;
         long stepsThisCall = 0;
-        var grok = new GrokkingTracker(training.GrokThreshold, training.GeneralizationThreshold);
         var reason = StopReason.MaxEpochs;
         var message = $"reached the epoch limit ({training.Epochs})";
         CheckpointSnapshot? pending = null;
@@ -128,11 +127,7 @@ public sealed partial class Trainer : IDisposable
             return finished;
         }
 
-        foreach (var m in ctx.HistoryList)
-        {
-            grok.Observe(m.Epoch, m.TrainAccuracy, m.ValidationAccuracy);
-        }
-
+        var grok = GrokkingTracker.FromHistory(training, ctx.HistoryList);
         TrainerLog.TrainingStarted(_logger, _model.Module.parameters().Sum(p => p.numel()), _data.TrainCount, StepsPerEpoch, training.Epochs);
         Notify(static (c, x) => c.OnTrainBegin(x), ctx);
         _model.Module.train();
@@ -153,8 +148,7 @@ public sealed partial class Trainer : IDisposable
                 {
                     if (HandleDivergence(ctx, diverged))
                     {
-                        grok = new GrokkingTracker(training.GrokThreshold, training.GeneralizationThreshold);
-                        ctx.HistoryList.ForEach(m => grok.Observe(m.Epoch, m.TrainAccuracy, m.ValidationAccuracy));
+                        grok = GrokkingTracker.FromHistory(training, ctx.HistoryList);
                         epoch = ctx.Epoch;
                         continue;
                     }
@@ -377,6 +371,18 @@ public sealed partial class Trainer : IDisposable
         private int? _generalized;
 
         public GrokkingReport Report => new(threshold, _memorized, _generalized) { GeneralizationThreshold = generalizationThreshold ?? threshold };
+
+        // A tracker that has seen the given epochs (after a resume or a rollback).
+        public static GrokkingTracker FromHistory(TrainingOptions training, IEnumerable<EpochMetrics> history)
+        {
+            var tracker = new GrokkingTracker(training.GrokThreshold, training.GeneralizationThreshold);
+            foreach (var m in history)
+            {
+                tracker.Observe(m.Epoch, m.TrainAccuracy, m.ValidationAccuracy);
+            }
+
+            return tracker;
+        }
 
         // Returns the report once, at the epoch validation accuracy first reaches the threshold.
         public GrokkingReport? Observe(int epoch, double trainAccuracy, double validationAccuracy)
