@@ -47,23 +47,18 @@ public sealed class MlpModel : nn.Module<Tensor, Tensor>, IModel
         layers = new ModuleList<Linear>();
         acts = new ModuleList<nn.Module<Tensor, Tensor>>();
 
-        // Initialise under a private generator state so model creation never disturbs the caller's RNG stream.
-        using (var scope = NewDisposeScope())
+        // PyTorch's default Linear init drawn from a private generator: the global generator is process-wide, so
+        // reseeding it here would race with any other thread (or test) using it and make the init nondeterministic.
+        using var generator = new Generator((ulong)seed);
+        for (var i = 0; i < numLayers; i++)
         {
-            var saved = random.get_rng_state();
-            random.manual_seed(seed);
-            for (var i = 0; i < numLayers; i++)
+            var inFeatures = i == 0 ? InputSize : hiddenDim;
+            var outFeatures = i == numLayers - 1 ? OutputSize : hiddenDim;
+            layers.Add(CreateLinear(inFeatures, outFeatures, generator));
+            if (i < numLayers - 1)
             {
-                var inFeatures = i == 0 ? InputSize : hiddenDim;
-                var outFeatures = i == numLayers - 1 ? OutputSize : hiddenDim;
-                layers.Add(nn.Linear(inFeatures, outFeatures));
-                if (i < numLayers - 1)
-                {
-                    acts.Add(CreateActivation(activation));
-                }
+                acts.Add(CreateActivation(activation));
             }
-
-            random.set_rng_state(saved);
         }
 
         RegisterComponents();
@@ -127,6 +122,20 @@ public sealed class MlpModel : nn.Module<Tensor, Tensor>, IModel
     /// <inheritdoc />
     public ActivationRecorder RecordActivations() =>
         new(layers.Take(acts.Count).Cast<nn.Module<Tensor, Tensor>>().ToArray(), acts.ToArray());
+
+    // Same draws, in the same order and with the same bounds, as nn.Linear's kaiming_uniform_(a = √5) weight and
+    // uniform(±1/√fan_in) bias, so a given seed gives the parameters torch.manual_seed(seed) + nn.Linear would.
+    private static Linear CreateLinear(int inFeatures, int outFeatures, Generator generator)
+    {
+        using var noGrad = no_grad();
+        var a = Math.Sqrt(5.0);
+        var gain = Math.Sqrt(2.0 / (1 + Math.Pow(a, 2)));
+        var weightBound = Math.Sqrt(3.0) * (gain / Math.Sqrt(inFeatures));
+        var biasBound = 1 / Math.Sqrt(inFeatures);
+        var weight = empty(outFeatures, inFeatures).uniform_(-weightBound, weightBound, generator);
+        var bias = empty(outFeatures).uniform_(-biasBound, biasBound, generator);
+        return nn.Linear(new Parameter(weight), new Parameter(bias));
+    }
 
     private static nn.Module<Tensor, Tensor> CreateActivation(ActivationKind kind) => kind switch
     {

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 
 namespace MatrixGrokker.Tests.Metrics;
 
-[Collection(MetricsCollection.Name)]
+[Collection(GlobalRngCollection.Name)]
 public class AnalyzerContractTests
 {
     private static IAnalyzer[] All() =>
@@ -76,7 +76,7 @@ public class AnalyzerContractTests
     }
 }
 
-[Collection(MetricsCollection.Name)]
+[Collection(GlobalRngCollection.Name)]
 public class MetricsAnalyzersFactoryTests
 {
     [Fact]

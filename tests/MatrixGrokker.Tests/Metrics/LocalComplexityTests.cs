@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 
 namespace MatrixGrokker.Tests.Metrics;
 
-[Collection(MetricsCollection.Name)]
+[Collection(GlobalRngCollection.Name)]
 public class LocalComplexityTests
 {
     [Fact]

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 
 namespace MatrixGrokker.Tests.Metrics;
 
-[Collection(MetricsCollection.Name)]
+[Collection(GlobalRngCollection.Name)]
 public class RegionComplexityTests
 {
     private static Linear LinearWith(double[,] weight, double[] bias)

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace MatrixGrokker.Tests.Metrics;
 
-[Collection(MetricsCollection.Name)]
+[Collection(GlobalRngCollection.Name)]
 public class SuperpositionTests
 {
     public static TheoryData<string> Backends => ["torch", "mathnet"];

@@ -7,7 +7,7 @@ using MatrixGrokker.Training.Optimization;
 
 namespace MatrixGrokker.Tests.Metrics;
 
-[Collection(MetricsCollection.Name)]
+[Collection(GlobalRngCollection.Name)]
 public class ThermalEngineTests
 {
     private static readonly ThermalEngineOptions Defaults = new();
