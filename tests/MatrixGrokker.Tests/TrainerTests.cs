@@ -180,6 +180,24 @@ public class TrainerTests
         Assert.Equal(AnalysisTrigger.Final, reports[^1].Trigger);
     }
 
+    [Fact]
+    public void Epochs_between_analyzer_runs_share_the_latest_values()
+    {
+        var options = TestOptions.Small(epochs: 6);
+        options.Training.StopAccuracy = 1.0;
+        using var data = new MatrixMultiplicationDataset(options.Data, 2, 1);
+        using var model = new MlpModel(options.Model, 1);
+        var stepsPerEpoch = (data.TrainCount + options.Training.BatchSize - 1) / options.Training.BatchSize;
+        options.Metrics.IntervalSteps = 2 * stepsPerEpoch; // a run after epochs 2, 4 and 6
+        using var trainer = new Trainer(model, data, options, analyzers: [new CountingAnalyzer()]);
+        var history = trainer.Train().History;
+
+        Assert.Empty(history[0].Analysis);
+        Assert.Equal(1, history[1].Analysis["count"]);
+        Assert.Same(history[1].Analysis, history[2].Analysis); // one copy per analyzer run, not per epoch
+        Assert.Equal(2, history[3].Analysis["count"]);
+    }
+
     private sealed class MetricsSink(List<AnalysisReport> reports) : ITrainerCallback
     {
         public void OnMetricsComputed(TrainingContext context, AnalysisReport report) => reports.Add(report);

@@ -62,25 +62,7 @@ public sealed record AnalysisReport(long GlobalStep, int Epoch, AnalysisTrigger 
     public double? Get(string name) => Results.FirstOrDefault(r => r.Name == name)?.Value;
 
     /// <summary>All values flattened: <c>name</c>, <c>name.layer</c>, <c>name.extra</c>.</summary>
-    public IReadOnlyDictionary<string, double> Flatten()
-    {
-        var all = new Dictionary<string, double>(StringComparer.Ordinal);
-        foreach (var r in Results)
-        {
-            all[r.Name] = r.Value;
-            foreach (var (k, v) in r.PerLayer)
-            {
-                all[$"{r.Name}.{k}"] = v;
-            }
-
-            foreach (var (k, v) in r.Extra)
-            {
-                all[$"{r.Name}.{k}"] = v;
-            }
-        }
-
-        return all;
-    }
+    public IReadOnlyDictionary<string, double> Flatten() => FlatAnalysisValues.From(Results);
 }
 
 /// <summary>Why analyzers ran.</summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using MatrixGrokker.Analysis;
 using MatrixGrokker.Checkpoints;
 using MatrixGrokker.Options;
 using TorchSharp;
@@ -318,6 +319,9 @@ public sealed partial class Trainer
         ctx.LatestAnalysis = null;
         ctx.HistoryList.Clear();
         ctx.HistoryList.AddRange(meta.History);
+        // The report itself is not saved, but its values are the last epoch's: later epochs repeat them until the next
+        // analyzer run, exactly as in an uninterrupted run.
+        ctx.LatestAnalysisValues = meta.History.Count > 0 ? meta.History[^1].Analysis : FlatAnalysisValues.Empty;
         _resumePosition = meta.BatchesIntoEpoch > 0
             ? new EpochPosition(meta.BatchesIntoEpoch, meta.PartialLossSum, meta.PartialCorrect, meta.PartialSeen)
             : null;

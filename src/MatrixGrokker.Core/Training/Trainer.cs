@@ -169,7 +169,7 @@ public sealed partial class Trainer : IDisposable
                 var metrics = new EpochMetrics(
                     epoch, ctx.GlobalStep, trainLoss, trainAccuracy, validation.Loss, validation.Accuracy,
                     ctx.LearningRate, ctx.WeightDecay, steps / Stopwatch.GetElapsedTime(0, epochTicks).TotalSeconds,
-                    wall.Elapsed, ctx.LatestAnalysis?.Flatten() ?? new Dictionary<string, double>());
+                    wall.Elapsed, ctx.LatestAnalysisValues);
                 ctx.HistoryList.Add(metrics);
                 TrainerLog.EpochCompleted(_logger, epoch, trainLoss, trainAccuracy, validation.Loss, validation.Accuracy, ctx.WeightDecay, metrics.IterationsPerSecond);
                 Notify((c, x) => c.OnEpochEnd(x, metrics), ctx);

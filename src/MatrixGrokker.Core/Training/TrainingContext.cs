@@ -56,12 +56,25 @@ public sealed class TrainingContext
     public string? StopReason { get; private set; }
 
     /// <summary>The most recent analyzer report, if analyzers have run.</summary>
-    public AnalysisReport? LatestAnalysis { get; internal set; }
+    public AnalysisReport? LatestAnalysis
+    {
+        get => _latestAnalysis;
+        internal set
+        {
+            _latestAnalysis = value;
+            LatestAnalysisValues = value?.Flatten() ?? FlatAnalysisValues.Empty;
+        }
+    }
+
+    // Flattened once per analyzer run and shared by every epoch record until the next run.
+    internal IReadOnlyDictionary<string, double> LatestAnalysisValues { get; set; } = FlatAnalysisValues.Empty;
 
     /// <summary>Per-epoch history so far.</summary>
     public IReadOnlyList<EpochMetrics> History => HistoryList;
 
     internal List<EpochMetrics> HistoryList { get; } = [];
+
+    private AnalysisReport? _latestAnalysis;
 
     /// <summary>Ends training after the current step.</summary>
     /// <param name="reason">Reported in the result and the log.</param>

@@ -23,6 +23,39 @@ public class ResumeTests
         Assert.Equal(4, second.Result.EpochsRun);
     }
 
+    private sealed class WeightSum : MatrixGrokker.Analysis.IAnalyzer
+    {
+        public string Name => "wsum";
+
+        public MatrixGrokker.Analysis.AnalyzerResult Analyze(MatrixGrokker.Analysis.AnalysisInput input) =>
+            new(Name, input.Module.parameters().First().sum().item<float>(), new Dictionary<string, double>(), new Dictionary<string, double>(), TimeSpan.Zero);
+    }
+
+    [Fact]
+    public void A_resumed_epoch_without_an_analyzer_run_carries_the_last_values_like_an_uninterrupted_run()
+    {
+        // Analysis every 14 steps = after epochs 2 and 4; epoch 3 repeats epoch 2's values. Resuming after epoch 2
+        // must restore them, although the report itself is not in the checkpoint.
+        TrainingResult Run(int epochs, CheckpointManager? manager)
+        {
+            var options = CheckpointKit.Options(epochs);
+            options.Metrics.IntervalSteps = 2 * CheckpointKit.StepsPerEpoch;
+            using var data = new MatrixGrokker.Data.MatrixMultiplicationDataset(options.Data, 2, options.Training.Seed);
+            using var model = new MatrixGrokker.Models.MlpModel(options.Model, options.Training.Seed);
+            using var trainer = new Trainer(model, data, options, analyzers: [new WeightSum()], checkpoints: manager);
+            return trainer.Train();
+        }
+
+        var straight = Run(4, null).History;
+        using var dir = new TempFolder();
+        Run(2, new CheckpointManager(dir.Path));
+        var resumed = Run(4, new CheckpointManager(dir.Path)).History;
+
+        Assert.Equal(straight[1].Analysis["wsum"], straight[2].Analysis["wsum"]);
+        Assert.NotEqual(straight[2].Analysis["wsum"], straight[3].Analysis["wsum"]);
+        Assert.Equal(straight.Select(h => h.Analysis.GetValueOrDefault("wsum", double.NaN)), resumed.Select(h => h.Analysis.GetValueOrDefault("wsum", double.NaN)));
+    }
+
     [Fact]
     public void Cancelling_mid_epoch_writes_a_checkpoint_and_resume_continues_at_the_same_batch_bit_for_bit()
     {
