@@ -23,6 +23,7 @@ internal static class InterleavedRatios
         var variants = new (string Name, Action Setup, Action Run, Action Cleanup, int Ops)[]
         {
             ("a trainer", bench.SetupTrainer, () => bench.Trainer_step(), bench.Cleanup, steps),
+            ("a0 trainer, autograd step", bench.SetupTrainerAutograd, () => bench.Trainer_step_autograd(), bench.Cleanup, steps),
             ("b hand-written", bench.SetupHand, () => bench.Hand_written_step(), bench.Cleanup, steps),
             ("c GEMM floor", bench.SetupFloor, () => bench.Gemm_floor_step(), bench.Cleanup, steps),
             ("d LC+SP, probe 100", overhead.SetupAnalysis, () => { for (var i = 0; i < analyses; i++) { overhead.Lc_plus_sp_once(); } }, overhead.Cleanup, analyses),
@@ -82,6 +83,7 @@ internal static class InterleavedRatios
     private static void Report(int threads, Dictionary<string, List<Sample>> samples)
     {
         var a = samples["a trainer"];
+        var a0 = samples["a0 trainer, autograd step"];
         var b = samples["b hand-written"];
         var c = samples["c GEMM floor"];
         var d = samples["d LC+SP, probe 100"];
@@ -113,6 +115,7 @@ internal static class InterleavedRatios
 
         Console.WriteLine(Invariant($"a/b speed-up over the hand-written loop: wall {RoundRatio(b, a, s => s.WallMs):F2}×, CPU {RoundRatio(b, a, s => s.CpuMs):F2}×"));
         Console.WriteLine(Invariant($"a/c share of the GEMM floor:            wall {RoundRatio(c, a, s => s.WallMs):P0}, CPU {RoundRatio(c, a, s => s.CpuMs):P0}"));
+        Console.WriteLine(Invariant($"a/a0 fused step over the autograd step:  wall {RoundRatio(a0, a, s => s.WallMs):F2}×, CPU {RoundRatio(a0, a, s => s.CpuMs):F2}×"));
         Console.WriteLine(Invariant($"b/c share of the GEMM floor (hand loop): wall {RoundRatio(c, b, s => s.WallMs):P0}, CPU {RoundRatio(c, b, s => s.CpuMs):P0}"));
         var inSteps = RoundRatio(d, a, s => s.WallMs);
         Console.WriteLine(Invariant($"LC+SP (probe 100) = {inSteps:F2} trainer steps (wall; CPU {RoundRatio(d, a, s => s.CpuMs):F2}); overhead at the default 200-step interval = {inSteps / 200:P2}"));

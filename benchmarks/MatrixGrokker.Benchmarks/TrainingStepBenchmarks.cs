@@ -42,9 +42,15 @@ public class TrainingStepBenchmarks
     }
 
     [IterationSetup(Target = nameof(Trainer_step))]
-    public void SetupTrainer()
+    public void SetupTrainer() => SetupTrainer(_ => { });
+
+    [IterationSetup(Target = nameof(Trainer_step_autograd))]
+    public void SetupTrainerAutograd() => SetupTrainer(o => o.Training.FusedMlpStep = false);
+
+    private void SetupTrainer(Action<MatrixGrokker.Options.MatrixGrokkerOptions> configure)
     {
         var options = StepWorkload.Options(Epochs);
+        configure(options);
         _model = StepWorkload.Model(options);
         _trainer = new Trainer(_model, _data!, options);
     }
@@ -80,6 +86,10 @@ public class TrainingStepBenchmarks
     /// <summary>(a) The library trainer (validation is on 2 samples, so it is all training steps).</summary>
     [Benchmark(Baseline = true, OperationsPerInvoke = Steps)]
     public long Trainer_step() => _trainer!.Train().GlobalSteps;
+
+    /// <summary>(a0) The trainer with the fused MLP step off: forward and backward through autograd.</summary>
+    [Benchmark(OperationsPerInvoke = Steps)]
+    public long Trainer_step_autograd() => _trainer!.Train().GlobalSteps;
 
     /// <summary>(b) model + torch AdamW + mse_loss + backward + step, dispose scope per step, index_select batches.</summary>
     [Benchmark(OperationsPerInvoke = Steps)]

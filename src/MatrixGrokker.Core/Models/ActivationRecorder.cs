@@ -13,7 +13,7 @@ public sealed class ActivationRecorder : IDisposable
     private readonly Tensor?[] _pre;
     private readonly Tensor?[] _post;
 
-    internal ActivationRecorder(IReadOnlyList<nn.Module<Tensor, Tensor>> linears, IReadOnlyList<nn.Module<Tensor, Tensor>> activations)
+    internal ActivationRecorder(IReadOnlyList<nn.Module<Tensor, Tensor>> linears, IReadOnlyList<nn.Module<Tensor, Tensor>> activations, Action? onDispose = null)
     {
         ArgumentNullException.ThrowIfNull(linears);
         ArgumentNullException.ThrowIfNull(activations);
@@ -26,6 +26,11 @@ public sealed class ActivationRecorder : IDisposable
             var post = activations[i].register_forward_hook((_, _, output) => { _post[layer] = output; return output; });
             _removers.Add(pre.remove);
             _removers.Add(post.remove);
+        }
+
+        if (onDispose is not null)
+        {
+            _removers.Add(onDispose);
         }
     }
 

@@ -15,6 +15,7 @@ public sealed class MlpModel : nn.Module<Tensor, Tensor>, IModel
     // Registered as fields so TorchSharp names them layers.{i} and acts.{i}.
     private readonly ModuleList<Linear> layers;
     private readonly ModuleList<nn.Module<Tensor, Tensor>> acts;
+    private int _liveRecorders;
 
     /// <summary>Builds the model from options, initialising parameters from <paramref name="seed"/>.</summary>
     /// <param name="options">Shape of the network.</param>
@@ -120,8 +121,16 @@ public sealed class MlpModel : nn.Module<Tensor, Tensor>, IModel
         layers.Select((l, i) => new NamedWeight($"layers.{i}.weight", l.weight!)).ToArray();
 
     /// <inheritdoc />
-    public ActivationRecorder RecordActivations() =>
-        new(layers.Take(acts.Count).Cast<nn.Module<Tensor, Tensor>>().ToArray(), acts.ToArray());
+    public ActivationRecorder RecordActivations()
+    {
+        var recorder = new ActivationRecorder(
+            layers.Take(acts.Count).Cast<nn.Module<Tensor, Tensor>>().ToArray(), acts.ToArray(), () => Interlocked.Decrement(ref _liveRecorders));
+        Interlocked.Increment(ref _liveRecorders);
+        return recorder;
+    }
+
+    // The trainer's fused step bypasses module forwards, so it steps aside while a recorder needs its hooks to fire.
+    internal int LiveRecorders => Volatile.Read(ref _liveRecorders);
 
     // Same draws, in the same order and with the same bounds, as nn.Linear's kaiming_uniform_(a = √5) weight and
     // uniform(±1/√fan_in) bias, so a given seed gives the parameters torch.manual_seed(seed) + nn.Linear would.

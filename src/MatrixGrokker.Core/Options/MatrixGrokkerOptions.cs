@@ -169,6 +169,16 @@ public sealed class TrainingOptions
     /// <summary>Lowest learning rate of the cosine schedule, as a fraction of <see cref="LearningRate"/>. Default 0.</summary>
     [Range(0.0, 1.0)]
     public double MinLearningRateFraction { get; set; }
+
+    /// <summary>
+    /// Trains an <see cref="Models.MlpModel"/> (ReLU, tanh or sigmoid) with a hand-written forward and backward pass
+    /// instead of autograd: the same operations without building a graph, weight gradients written straight into
+    /// the optimizer's buffer, and the same trajectory (bit for bit with ReLU in the tests); 1.06–1.07× faster on the
+    /// default model. Forward hooks registered directly on the model's layers do not fire during training steps (an
+    /// <see cref="Models.MlpModel.RecordActivations"/> recorder does: while one is alive the step goes through
+    /// autograd). Default true.
+    /// </summary>
+    public bool FusedMlpStep { get; set; } = true;
 }
 
 /// <summary>How the learning rate changes over training.</summary>

@@ -29,6 +29,7 @@ public sealed partial class Trainer : IDisposable
     private readonly List<ITrainerCallback> _callbacks;
     private readonly ILogger _logger;
     private readonly FusedAdamW _optimizer;
+    private readonly MlpFusedStep? _fusedStep;
     private readonly Generator _shuffle;
     private readonly Tensor _probe;
 
@@ -75,6 +76,7 @@ public sealed partial class Trainer : IDisposable
         var training = options.Training;
         _optimizer = new FusedAdamW(model.Module.parameters(), training.LearningRate, training.WeightDecay);
         _shuffle = new Generator((ulong)training.Seed ^ 0x5DEECE66DUL);
+        _fusedStep = MlpFusedStep.TryCreate(model, training);
 
         var probeRows = Math.Min(options.Metrics.ProbeSize, data.ValidationCount);
         if (_analyzers.Count > 0 && probeRows < 2)
@@ -265,10 +267,18 @@ public sealed partial class Trainer : IDisposable
             var x = inputs.narrow(0, start, len);
             var y = targets.narrow(0, start, len);
 
-            var prediction = _model.Forward(x);
-            var loss = nn.functional.mse_loss(prediction, y);
-            _optimizer.ZeroGrad();
-            loss.backward();
+            Tensor prediction, loss;
+            if (_fusedStep is { CanRun: true })
+            {
+                (prediction, loss) = _fusedStep.Run(x, y); // overwrites the gradients, so no ZeroGrad
+            }
+            else
+            {
+                prediction = _model.Forward(x);
+                loss = nn.functional.mse_loss(prediction, y);
+                _optimizer.ZeroGrad();
+                loss.backward();
+            }
 
             ctx.LearningRate = LearningRates.At(training, ctx.GlobalStep, totalSteps) * _lrScale;
             ctx.SkipStep = false;
