@@ -173,11 +173,12 @@ public class TrainerTests
         var analyzer = new CountingAnalyzer();
         var reports = new List<AnalysisReport>();
         using var trainer = new Trainer(model, data, options, analyzers: [analyzer], callbacks: [new MetricsSink(reports)]);
-        trainer.Train();
+        var result = trainer.Train();
         var steps = (long)epochs * trainer.StepsPerEpoch;
         Assert.Equal(steps / interval + 1, analyzer.Runs);
         Assert.All(reports.SkipLast(1), r => Assert.Equal(0, r.GlobalStep % interval));
         Assert.Equal(AnalysisTrigger.Final, reports[^1].Trigger);
+        Assert.Same(reports[^1], result.FinalAnalysis);
     }
 
     [Fact]

@@ -58,7 +58,9 @@ public sealed partial class Trainer
 
         using var scope = NewDisposeScope();
 
-        // Every gradient is a view of the optimizer's flat buffer, so one sum covers them all.
+        // Every gradient is a view of the optimizer's flat buffer (a callback's replacement is copied in first), so one
+        // sum covers them all.
+        _optimizer.EnsureAliased();
         // Out-of-place add: for a float64 loss to_type returns the loss itself, which add_ would corrupt.
         var total = loss.detach().to_type(ScalarType.Float64).add(_optimizer.FlatGradients.sum(type: ScalarType.Float64));
 

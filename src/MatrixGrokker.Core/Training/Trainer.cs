@@ -226,7 +226,10 @@ public sealed partial class Trainer : IDisposable
         var result = new TrainingResult(
             reason, message, ctx.HistoryList.Count == 0 ? 0 : ctx.HistoryList[^1].Epoch, ctx.GlobalStep,
             ctx.HistoryList.Count == 0 ? null : ctx.HistoryList[^1], ctx.HistoryList.ToArray(), grok.Report,
-            wall.Elapsed, stepSeconds > 0 ? stepsThisCall / stepSeconds : 0);
+            wall.Elapsed, stepSeconds > 0 ? stepsThisCall / stepSeconds : 0)
+        {
+            FinalAnalysis = ctx.LatestAnalysis is { Trigger: AnalysisTrigger.Final } final ? final : null,
+        };
         TrainerLog.TrainingEnded(_logger, reason, message, result.EpochsRun, result.GlobalSteps, result.WallTime);
         Notify((c, x) => c.OnTrainEnd(x, result), ctx);
         return result;

@@ -74,7 +74,14 @@ public sealed record TrainingResult(
     IReadOnlyList<EpochMetrics> History,
     GrokkingReport Grokking,
     TimeSpan WallTime,
-    double AverageIterationsPerSecond);
+    double AverageIterationsPerSecond)
+{
+    /// <summary>
+    /// The analyzers' run at the end of training (after the last epoch record, so <see cref="Final"/> holds the
+    /// previous run's values); null without analyzers or when nothing was trained.
+    /// </summary>
+    public Analysis.AnalysisReport? FinalAnalysis { get; init; }
+}
 
 /// <summary>Loss and accuracy of a model on a labelled set.</summary>
 /// <param name="Loss">Mean squared error.</param>

@@ -32,8 +32,9 @@ public class DivergenceTests
         }
     }
 
-    // Right before the optimizer would apply step `step`, makes one gradient infinite (the loss stays finite).
-    private sealed class PoisonGradient(long step) : ITrainerCallback
+    // Right before the optimizer would apply step `step`, makes one gradient infinite (the loss stays finite), either
+    // in place or by replacing the gradient tensor (which then no longer lives in the optimizer's flat buffer).
+    private sealed class PoisonGradient(long step, bool replace = false) : ITrainerCallback
     {
         public float[][]? ParametersBefore { get; private set; }
 
@@ -41,7 +42,16 @@ public class DivergenceTests
         {
             if (context.GlobalStep + 1 == step)
             {
-                context.Model.Module.parameters().Last().grad!.fill_(float.PositiveInfinity);
+                var last = context.Model.Module.parameters().Last();
+                if (replace)
+                {
+                    last.grad = full_like(last, float.PositiveInfinity).DetachFromDisposeScope();
+                }
+                else
+                {
+                    last.grad!.fill_(float.PositiveInfinity);
+                }
+
                 ParametersBefore = CheckpointKit.Parameters(context.Model);
             }
         }
@@ -63,10 +73,12 @@ public class DivergenceTests
         Assert.True(CheckpointKit.BitwiseEqual(poison.ParametersAfterPoison!, run.Parameters));
     }
 
-    [Fact]
-    public void An_infinite_gradient_with_a_finite_loss_is_caught_before_the_optimizer_step()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void An_infinite_gradient_with_a_finite_loss_is_caught_before_the_optimizer_step(bool replaced)
     {
-        var poison = new PoisonGradient(9);
+        var poison = new PoisonGradient(9, replaced);
         var run = CheckpointKit.Run(CheckpointKit.Options(epochs: 3), manager: null, default, poison);
 
         Assert.Equal(StopReason.Diverged, run.Result.Reason);

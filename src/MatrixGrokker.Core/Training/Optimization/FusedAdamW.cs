@@ -299,8 +299,9 @@ public sealed class FusedAdamW : IDisposable
     private Tensor Slice(Tensor flat, int index) =>
         flat.narrow(0, _offsets[index], _offsets[index + 1] - _offsets[index]).view(_parameters[index].shape);
 
-    // Verifies that every parameter and gradient still lives in the flat buffers; repairs replaced gradients.
-    private void EnsureAliased()
+    // Verifies that every parameter and gradient still lives in the flat buffers; repairs replaced gradients (copies
+    // them in), so checks that read the flat buffer see what Step will apply.
+    internal void EnsureAliased()
     {
         if (!_managedKernel)
         {
