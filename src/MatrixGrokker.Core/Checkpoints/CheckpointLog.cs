@@ -24,4 +24,7 @@ internal static partial class CheckpointLog
 
     [LoggerMessage(EventId = 107, Level = LogLevel.Information, Message = "Run in {Folder} already finished: {Message}")]
     public static partial void AlreadyFinished(ILogger logger, string folder, string message);
+
+    [LoggerMessage(EventId = 108, Level = LogLevel.Debug, Message = "Could not fsync checkpoint folder {Folder}; the rename is durable only once the file system writes it")]
+    public static partial void DirectoryNotFlushed(ILogger logger, string folder);
 }

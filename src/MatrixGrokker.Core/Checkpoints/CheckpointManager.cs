@@ -187,6 +187,10 @@ public sealed class CheckpointManager
             }
 
             File.Move(temp, final, overwrite: true);
+            if (!DirectoryDurability.Flush(Directory))
+            {
+                CheckpointLog.DirectoryNotFlushed(_logger, Directory);
+            }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
         {
