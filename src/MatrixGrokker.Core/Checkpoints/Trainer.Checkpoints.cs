@@ -48,7 +48,7 @@ public sealed partial class Trainer
         return resume;
     }
 
-    // True when the loss or any gradient is NaN/Inf. One float64 sum over all gradients plus the loss, one sync.
+    // True when the loss or any gradient is NaN/Inf: one read of the loss, one pass over the flat gradient buffer.
     private bool Diverged(TrainingContext ctx, Tensor loss, int batchIndex)
     {
         if (!_options.Checkpoint.DetectDivergence)
@@ -56,22 +56,17 @@ public sealed partial class Trainer
             return false;
         }
 
-        using var scope = NewDisposeScope();
-
-        // Every gradient is a view of the optimizer's flat buffer (a callback's replacement is copied in first), so one
-        // sum covers them all.
+        // Every gradient is a view of the optimizer's flat buffer (a callback's replacement is copied in first).
         _optimizer.EnsureAliased();
-        // Out-of-place add: for a float64 loss to_type returns the loss itself, which add_ would corrupt.
-        var total = loss.detach().to_type(ScalarType.Float64).add(_optimizer.FlatGradients.sum(type: ScalarType.Float64));
-
-        if (total.isfinite().item<bool>())
+        using var scope = NewDisposeScope();
+        var lossValue = loss.detach().to_type(ScalarType.Float64).item<double>();
+        if (double.IsFinite(lossValue) && _optimizer.GradientsAreFinite())
         {
             return false;
         }
 
-        var lossValue = (float)loss.to_type(ScalarType.Float64).item<double>();
-        var source = float.IsFinite(lossValue) ? DivergenceSource.Gradient : DivergenceSource.Loss;
-        _divergence = new DivergenceInfo(ctx.GlobalStep + 1, ctx.Epoch, batchIndex, source, lossValue, DivergenceAction.Stopped, null, _lrScale, string.Empty);
+        var source = double.IsFinite(lossValue) ? DivergenceSource.Gradient : DivergenceSource.Loss;
+        _divergence = new DivergenceInfo(ctx.GlobalStep + 1, ctx.Epoch, batchIndex, source, (float)lossValue, DivergenceAction.Stopped, null, _lrScale, string.Empty);
         return true;
     }
 

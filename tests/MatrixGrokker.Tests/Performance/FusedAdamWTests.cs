@@ -205,6 +205,27 @@ public class FusedAdamWTests
         Assert.False(moved.Equals(flat), "the step must move the loaded weights");
     }
 
+    [Theory]
+    [InlineData(true, 0, float.NaN)]
+    [InlineData(true, 5, float.PositiveInfinity)]
+    [InlineData(true, -1, float.NegativeInfinity)] // -1: the last value, outside the vectorised part
+    [InlineData(false, 3, float.NaN)]
+    [InlineData(false, -1, float.PositiveInfinity)]
+    public void A_single_non_finite_gradient_anywhere_is_found(bool managedKernel, int index, float bad)
+    {
+        using var model = NewModel();
+        using var optimizer = new FusedAdamW(model.parameters(), 1e-3, 0.01, 0.9, 0.999, 1e-8, managedKernel);
+        Backward(model, 3);
+        Assert.True(optimizer.GradientsAreFinite());
+
+        var flat = optimizer.FlatGradients;
+        var at = index >= 0 ? index : flat.shape[0] - 1;
+        flat[at] = bad;
+        Assert.False(optimizer.GradientsAreFinite());
+        flat[at] = 0.5f;
+        Assert.True(optimizer.GradientsAreFinite());
+    }
+
     [Fact]
     public void Bad_input_is_rejected_with_a_clear_message()
     {

@@ -191,6 +191,52 @@ public sealed class FusedAdamW : IDisposable
     // The flat gradient buffer; every parameter's .grad is a view of it.
     internal Tensor FlatGradients => _grads;
 
+    // True when every gradient is finite. Float32 on the CPU: one vectorised pass over the flat buffer, which costs a
+    // few µs where a float64 sum kernel and a device read cost ≈ 25 µs; elsewhere that sum.
+    internal bool GradientsAreFinite()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_managedKernel)
+        {
+            return AllFinite(MemoryMarshal.Cast<byte, float>(_grads.bytes));
+        }
+
+        using var scope = NewDisposeScope();
+        return _grads.sum(type: ScalarType.Float64).isfinite().item<bool>();
+    }
+
+    private static bool AllFinite(ReadOnlySpan<float> values)
+    {
+        // x − x is 0 for every finite x and NaN for ±Inf and NaN, and NaN sticks in the sum.
+        var i = 0;
+        if (Vector.IsHardwareAccelerated && values.Length >= Vector<float>.Count)
+        {
+            var sum = Vector<float>.Zero;
+            var vectors = MemoryMarshal.Cast<float, Vector<float>>(values);
+            foreach (var v in vectors)
+            {
+                sum += v - v;
+            }
+
+            if (!Vector.EqualsAll(sum, Vector<float>.Zero))
+            {
+                return false;
+            }
+
+            i = vectors.Length * Vector<float>.Count;
+        }
+
+        for (; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     // The flat parameter buffer; every parameter's storage is a view of it.
     internal Tensor FlatParameters => _params;
 
