@@ -165,6 +165,16 @@ public sealed class ExperimentRunner
         }
 
         recorder.WriteHistory(result.History); // a run that was already finished trains nothing but has history
+        // The trained 2×2 weights for PyTorch: safetensors.torch.load_file("model.safetensors").
+        SafetensorsExport.Save(model, Path.Combine(folder, "model.safetensors"), new Dictionary<string, string>
+        {
+            ["format"] = "MatrixGrokker MlpModel",
+            ["matrix_size"] = options.Model.MatrixSize.ToString(CultureInfo.InvariantCulture),
+            ["hidden_dim"] = options.Model.HiddenDim.ToString(CultureInfo.InvariantCulture),
+            ["num_layers"] = options.Model.NumLayers.ToString(CultureInfo.InvariantCulture),
+            ["activation"] = options.Model.Activation.ToString(),
+            ["global_step"] = result.GlobalSteps.ToString(CultureInfo.InvariantCulture),
+        });
         _output.WriteLine($"Training ended ({result.Reason}): {result.Message}.");
 
         var transfers = new List<TransferResult>();
@@ -231,7 +241,7 @@ public sealed class ExperimentRunner
     // (resumed, or moved aside by Checkpoint.ForceFresh).
     private static void ClearOutputs(string folder, bool keepTensorBoard)
     {
-        foreach (var file in new[] { "summary.json", "transfer.json", "metrics.csv", "metrics.jsonl" })
+        foreach (var file in new[] { "summary.json", "transfer.json", "metrics.csv", "metrics.jsonl", "model.safetensors" })
         {
             File.Delete(Path.Combine(folder, file));
         }
