@@ -27,4 +27,7 @@ internal static partial class CheckpointLog
 
     [LoggerMessage(EventId = 108, Level = LogLevel.Debug, Message = "Could not fsync checkpoint folder {Folder}; the rename is durable only once the file system writes it")]
     public static partial void DirectoryNotFlushed(ILogger logger, string folder);
+
+    [LoggerMessage(EventId = 109, Level = LogLevel.Warning, Message = "Periodic checkpoint {Path} failed; training continues and retries at the next epoch end: {Reason}")]
+    public static partial void SaveFailedContinuing(ILogger logger, string path, string reason);
 }

@@ -338,9 +338,20 @@ public sealed partial class Trainer
         var settings = _options.Checkpoint;
         var byEpoch = settings.EveryEpochs > 0 && epoch % settings.EveryEpochs == 0;
         var byTime = settings.Interval > TimeSpan.Zero && Stopwatch.GetElapsedTime(_lastSave) >= settings.Interval;
-        if (byEpoch || byTime)
+        if (!byEpoch && !byTime)
+        {
+            return;
+        }
+
+        try
         {
             Save(ctx, Capture(ctx, midEpoch: false));
+        }
+        catch (CheckpointWriteException ex) when (settings.ContinueOnSaveFailure)
+        {
+            // _lastSave stays as it was, so a time-based save is retried at the next epoch end.
+            CheckpointLog.SaveFailedContinuing(_logger, ex.Path, ex.Message);
+            Notify((c, x) => c.OnCheckpointFailed(x, ex), ctx);
         }
     }
 

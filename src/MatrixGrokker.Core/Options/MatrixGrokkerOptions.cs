@@ -235,6 +235,14 @@ public sealed class CheckpointOptions
     public int KeepLast { get; set; } = 3;
 
     /// <summary>
+    /// When a periodic save fails (e.g. the disk is full), log a warning, raise
+    /// <c>ITrainerCallback.OnCheckpointFailed</c> and keep training, trying again at the next epoch end; the earlier
+    /// checkpoints stay as they were. The final save still throws. Default false: the failure ends training with the
+    /// <c>CheckpointWriteException</c>.
+    /// </summary>
+    public bool ContinueOnSaveFailure { get; set; }
+
+    /// <summary>
     /// Check every step's loss and gradients for NaN/Inf before the optimizer applies them (one device sync per
     /// step). Default true.
     /// </summary>

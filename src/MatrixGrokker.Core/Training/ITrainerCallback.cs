@@ -71,6 +71,16 @@ public interface ITrainerCallback
     {
     }
 
+    /// <summary>
+    /// After a periodic save failed and training goes on (<see cref="Options.CheckpointOptions.ContinueOnSaveFailure"/>);
+    /// the next save is tried at the next epoch end.
+    /// </summary>
+    /// <param name="context">Run state.</param>
+    /// <param name="exception">What failed, naming the file and the cause.</param>
+    void OnCheckpointFailed(TrainingContext context, Checkpoints.CheckpointWriteException exception)
+    {
+    }
+
     /// <summary>When validation accuracy first reaches the grokking threshold.</summary>
     /// <param name="context">Run state.</param>
     /// <param name="report">Memorisation and generalisation epochs.</param>

@@ -132,6 +132,37 @@ public class FaultTests
         Assert.Equal(7, new CheckpointManager(dir.Path).Inspect(only).GlobalStep);
     }
 
+    private sealed class FailureSink : ITrainerCallback
+    {
+        public List<CheckpointWriteException> Failures { get; } = [];
+
+        public void OnCheckpointFailed(TrainingContext context, CheckpointWriteException exception) => Failures.Add(exception);
+    }
+
+    [Fact]
+    public void With_ContinueOnSaveFailure_a_full_disk_costs_the_checkpoints_not_the_run()
+    {
+        using var dir = new TempFolder();
+        var manager = new CheckpointManager(dir.Path);
+        var opened = 0;
+        manager.OpenWrite = path => ++opened is 2 or 3 // the saves after epochs 2 and 3 hit a full disk
+            ? new FullDiskStream(new FileStream(path, FileMode.Create), capacity: 4096)
+            : new FileStream(path, FileMode.Create);
+        var options = CheckpointKit.Options(epochs: 4, everyEpochs: 1);
+        options.Checkpoint.ContinueOnSaveFailure = true;
+        var sink = new FailureSink();
+
+        var run = CheckpointKit.Run(options, manager, default, sink);
+        var straight = CheckpointKit.Run(CheckpointKit.Options(epochs: 4), manager: null);
+
+        Assert.Equal(StopReason.MaxEpochs, run.Result.Reason);
+        Assert.Equal(["ckpt-000000000014.mgck", "ckpt-000000000021.mgck"], sink.Failures.Select(f => Path.GetFileName(f.Path)));
+        Assert.All(sink.Failures, f => Assert.Contains("No space left on device", f.Message, StringComparison.Ordinal));
+        Assert.True(CheckpointKit.BitwiseEqual(run.Recorder.Losses, straight.Recorder.Losses), "failed saves must not change training");
+        Assert.Equal(["ckpt-000000000007.mgck", "ckpt-000000000028.mgck"], Directory.GetFiles(dir.Path).Select(f => Path.GetFileName(f)!).Order());
+        Assert.Equal(28, new CheckpointManager(dir.Path).FindLatestValid()!.GlobalStep);
+    }
+
     [Fact]
     public void A_folder_with_only_unreadable_checkpoints_is_an_error_not_a_silent_fresh_start()
     {
