@@ -174,7 +174,7 @@ public sealed class TrainingOptions
     /// Trains an <see cref="Models.MlpModel"/> (ReLU, tanh or sigmoid) with a hand-written forward and backward pass
     /// instead of autograd: the same operations without building a graph, weight gradients written straight into
     /// the optimizer's buffer, and the same trajectory (bit for bit with ReLU in the tests); 1.06–1.07× faster on the
-    /// default model. Forward hooks registered directly on the model's layers do not fire during training steps (an
+    /// default model. Forward hooks registered directly on the model's layers do not fire during training steps (a
     /// <see cref="Models.MlpModel.RecordActivations"/> recorder does: while one is alive the step goes through
     /// autograd). Default true.
     /// </summary>
