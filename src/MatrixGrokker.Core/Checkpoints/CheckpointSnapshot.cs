@@ -68,6 +68,12 @@ internal sealed class CheckpointMetadata
 
     public List<EpochMetrics> History { get; set; } = [];
 
+    /// <summary>
+    /// The latest analyzer values (flattened) when the checkpoint was taken; they can be newer than the last epoch
+    /// record when the checkpoint is mid-epoch. Null in checkpoints written before this field existed.
+    /// </summary>
+    public Dictionary<string, double>? LatestAnalysis { get; set; }
+
     public JsonElement? Options { get; set; }
 }
 

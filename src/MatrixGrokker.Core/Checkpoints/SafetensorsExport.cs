@@ -31,6 +31,7 @@ public static class SafetensorsExport
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
 
         var tensors = new List<(string Name, string DType, long[] Shape, byte[] Bytes)>();
+        using var scope = NewDisposeScope(); // detach/cpu/contiguous each make a tensor handle
         foreach (var (name, parameter) in model.Module.named_parameters())
         {
             var dtype = parameter.dtype switch
@@ -39,7 +40,7 @@ public static class SafetensorsExport
                 ScalarType.Float64 => "F64",
                 _ => throw new NotSupportedException($"Parameter '{name}' is {parameter.dtype}; safetensors export supports Float32 and Float64."),
             };
-            using var cpu = parameter.detach().cpu().contiguous();
+            var cpu = parameter.detach().cpu().contiguous();
             var bytes = cpu.bytes.ToArray();
             if (!BitConverter.IsLittleEndian)
             {

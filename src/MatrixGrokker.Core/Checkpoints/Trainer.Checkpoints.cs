@@ -201,6 +201,7 @@ public sealed partial class Trainer
             StopAccuracy = training.StopAccuracy,
             ValidationLoss = ctx.HistoryList.Count == 0 ? null : ctx.HistoryList[^1].ValidationLoss,
             History = [.. ctx.HistoryList],
+            LatestAnalysis = new Dictionary<string, double>(ctx.LatestAnalysisValues, StringComparer.Ordinal),
             Options = JsonSerializer.SerializeToElement(_options, CheckpointFile.Json),
         };
 
@@ -316,9 +317,10 @@ public sealed partial class Trainer
         ctx.LatestAnalysis = null;
         ctx.HistoryList.Clear();
         ctx.HistoryList.AddRange(meta.History);
-        // The report itself is not saved, but its values are the last epoch's: later epochs repeat them until the next
-        // analyzer run, exactly as in an uninterrupted run.
-        ctx.LatestAnalysisValues = meta.History.Count > 0 ? meta.History[^1].Analysis : FlatAnalysisValues.Empty;
+        // The report itself is not saved, but its values are: later epochs repeat them until the next analyzer run,
+        // exactly as in an uninterrupted run (older checkpoints: the last epoch's values, exact at epoch boundaries).
+        ctx.LatestAnalysisValues = meta.LatestAnalysis
+            ?? (meta.History.Count > 0 ? meta.History[^1].Analysis : FlatAnalysisValues.Empty);
         _resumePosition = meta.BatchesIntoEpoch > 0
             ? new EpochPosition(meta.BatchesIntoEpoch, meta.PartialLossSum, meta.PartialCorrect, meta.PartialSeen)
             : null;
@@ -360,6 +362,14 @@ public sealed partial class Trainer
     {
         if (_checkpoints is null || reason == StopReason.Diverged)
         {
+            return;
+        }
+
+        if (_resumePosition is not null)
+        {
+            // Resumed mid-epoch but no step ran (the epoch limit is at or below the resume point): the checkpoint we
+            // resumed from is still the exact state, and an epoch-boundary capture at its step would overwrite it and
+            // lose the position inside the epoch.
             return;
         }
 

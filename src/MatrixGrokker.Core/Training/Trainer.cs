@@ -74,19 +74,22 @@ public sealed partial class Trainer : IDisposable
         _checkpoints = checkpoints;
 
         var training = options.Training;
-        _optimizer = new FusedAdamW(model.Module.parameters(), training.LearningRate, training.WeightDecay);
-        _shuffle = new Generator((ulong)training.Seed ^ 0x5DEECE66DUL);
-        _fusedStep = MlpFusedStep.TryCreate(model, training);
-
         var probeRows = Math.Min(options.Metrics.ProbeSize, data.ValidationCount);
         if (_analyzers.Count > 0 && probeRows < 2)
         {
-            // Activation metrics compare samples with each other; fail now rather than after training.
+            // Activation metrics compare samples with each other; fail now rather than after training (and before
+            // the optimizer moves the parameters into its buffers).
             throw new ArgumentException(
                 $"Analyzers need a probe of at least 2 validation rows, but the validation set has {data.ValidationCount}.", nameof(data));
         }
 
-        _probe = data.ValidationInputs.narrow(0, 0, probeRows).clone().DetachFromDisposeScope();
+        _optimizer = new FusedAdamW(model.Module.parameters(), training.LearningRate, training.WeightDecay);
+        _shuffle = new Generator((ulong)training.Seed ^ 0x5DEECE66DUL);
+        _fusedStep = MlpFusedStep.TryCreate(model, training);
+        using (NewDisposeScope())
+        {
+            _probe = data.ValidationInputs.narrow(0, 0, probeRows).clone().DetachFromDisposeScope();
+        }
 
         StepsPerEpoch = (data.TrainCount + training.BatchSize - 1) / training.BatchSize;
         Context = new TrainingContext(model, options, StepsPerEpoch);

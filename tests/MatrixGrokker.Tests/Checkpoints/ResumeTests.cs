@@ -57,6 +57,29 @@ public class ResumeTests
     }
 
     [Fact]
+    public void Analyzer_values_from_inside_an_interrupted_epoch_survive_a_mid_epoch_resume()
+    {
+        // 7 steps per epoch, analysis every 9: the run at step 9 falls inside epoch 2, before the cancel at step 10.
+        TrainingResult Run(CheckpointManager? manager, CancellationToken token = default, params ITrainerCallback[] extra)
+        {
+            var options = CheckpointKit.Options(epochs: 3);
+            options.Metrics.IntervalSteps = 9;
+            using var data = new MatrixGrokker.Data.MatrixMultiplicationDataset(options.Data, 2, options.Training.Seed);
+            using var model = new MatrixGrokker.Models.MlpModel(options.Model, options.Training.Seed);
+            using var trainer = new Trainer(model, data, options, analyzers: [new WeightSum()], callbacks: extra, checkpoints: manager);
+            return trainer.Train(token);
+        }
+
+        var straight = Run(null).History;
+        using var dir = new TempFolder();
+        using var cts = new CancellationTokenSource();
+        Run(new CheckpointManager(dir.Path), cts.Token, new CancelAt(cts, 10));
+        var resumed = Run(new CheckpointManager(dir.Path)).History;
+
+        Assert.Equal(straight.Select(h => h.Analysis.GetValueOrDefault("wsum", double.NaN)), resumed.Select(h => h.Analysis.GetValueOrDefault("wsum", double.NaN)));
+    }
+
+    [Fact]
     public void Cancelling_mid_epoch_writes_a_checkpoint_and_resume_continues_at_the_same_batch_bit_for_bit()
     {
         var straight = CheckpointKit.Run(CheckpointKit.Options(epochs: 3), manager: null);
@@ -76,6 +99,25 @@ public class ResumeTests
         Assert.True(CheckpointKit.BitwiseEqual(resumed.Parameters, straight.Parameters));
         // The interrupted epoch is reported once, with the same mean loss as in the uninterrupted run.
         Assert.Equal(straight.Result.History.Select(h => h.TrainLoss), resumed.Result.History.Select(h => h.TrainLoss));
+    }
+
+    [Fact]
+    public void A_rerun_with_the_epoch_limit_below_a_mid_epoch_checkpoint_leaves_it_intact_for_a_later_resume()
+    {
+        var straight = CheckpointKit.Run(CheckpointKit.Options(epochs: 3), manager: null);
+        using var dir = new TempFolder();
+        using var cts = new CancellationTokenSource();
+        var cancelled = CheckpointKit.Run(CheckpointKit.Options(epochs: 3), new CheckpointManager(dir.Path), cts.Token, new CancelAt(cts, 10));
+        var path = Assert.Single(cancelled.Recorder.Saves).Path;
+        var before = File.ReadAllBytes(path);
+
+        var lowered = CheckpointKit.Run(CheckpointKit.Options(epochs: 1), new CheckpointManager(dir.Path));
+        Assert.Empty(lowered.Recorder.Losses);
+        Assert.Equal(before, File.ReadAllBytes(path)); // not overwritten by an epoch-boundary capture at the same step
+
+        var resumed = CheckpointKit.Run(CheckpointKit.Options(epochs: 3), new CheckpointManager(dir.Path));
+        Assert.True(CheckpointKit.BitwiseEqual([.. cancelled.Recorder.Losses, .. resumed.Recorder.Losses], straight.Recorder.Losses));
+        Assert.True(CheckpointKit.BitwiseEqual(resumed.Parameters, straight.Parameters));
     }
 
     [Fact]

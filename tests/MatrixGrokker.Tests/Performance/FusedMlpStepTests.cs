@@ -97,6 +97,48 @@ public class FusedMlpStepTests
     }
 
     [Fact]
+    public void A_frozen_layer_stays_frozen_and_the_rest_trains_as_with_autograd()
+    {
+        float[][] Run(bool fused)
+        {
+            var options = TestOptions.Small(samples: 1000, epochs: 1);
+            options.Model.HiddenDim = 32;
+            options.Training.StopAccuracy = 1.0;
+            options.Training.FusedMlpStep = fused;
+            using var data = new MatrixMultiplicationDataset(options.Data, 2, 1);
+            using var model = new MlpModel(options.Model, 1);
+            model.Layers[0].weight!.requires_grad = false;
+            model.Layers[0].bias!.requires_grad = false;
+            var frozen = model.Layers[0].weight!.data<float>().ToArray();
+            using var trainer = new Trainer(model, data, options);
+            trainer.Train();
+            Assert.Equal(frozen, model.Layers[0].weight!.data<float>().ToArray());
+            return [.. model.parameters().Select(p => p.data<float>().ToArray())];
+        }
+
+        Assert.Equal(Run(fused: false), Run(fused: true));
+    }
+
+    [Fact]
+    public void A_trainer_built_inside_a_dispose_scope_keeps_working_after_the_scope_ends()
+    {
+        var options = TestOptions.Small(samples: 1000, epochs: 1);
+        options.Model.HiddenDim = 16;
+        using var data = new MatrixMultiplicationDataset(options.Data, 2, 1);
+        using var model = new MlpModel(options.Model, 1);
+        Trainer trainer;
+        using (NewDisposeScope())
+        {
+            trainer = new Trainer(model, data, options);
+        }
+
+        using (trainer)
+        {
+            Assert.Equal(7, trainer.Train().GlobalSteps);
+        }
+    }
+
+    [Fact]
     public void Gelu_models_and_the_option_turned_off_train_through_autograd()
     {
         var options = new MatrixGrokkerOptions();

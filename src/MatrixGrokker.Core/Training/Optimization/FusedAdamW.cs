@@ -110,10 +110,11 @@ public sealed class FusedAdamW : IDisposable
         }
 
         var total = _offsets[^1];
-        _params = zeros(total, dtype, device);
-        _grads = zeros(total, dtype, device);
-        _expAvg = zeros(total, dtype, device);
-        _expAvgSq = zeros(total, dtype, device);
+        // Owned by the optimizer, not by whatever dispose scope the caller happens to be in.
+        _params = zeros(total, dtype, device).DetachFromDisposeScope();
+        _grads = zeros(total, dtype, device).DetachFromDisposeScope();
+        _expAvg = zeros(total, dtype, device).DetachFromDisposeScope();
+        _expAvgSq = zeros(total, dtype, device).DetachFromDisposeScope();
         _managedKernel = allowManagedKernel && dtype == ScalarType.Float32 && device.type == DeviceType.CPU;
 
         using var scope = NewDisposeScope();

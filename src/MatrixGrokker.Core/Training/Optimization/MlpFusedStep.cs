@@ -23,9 +23,14 @@ internal sealed class MlpFusedStep
         _activation = model.Activation;
     }
 
-    /// <summary>The fused step for <paramref name="model"/>, or null when it does not apply (option off, other model or activation).</summary>
+    /// <summary>
+    /// The fused step for <paramref name="model"/>, or null when it does not apply: option off, another model or
+    /// activation, or a frozen parameter (the optimizer gives frozen parameters no gradient buffer; autograd skips them).
+    /// </summary>
     public static MlpFusedStep? TryCreate(IModel model, TrainingOptions training) =>
-        training.FusedMlpStep && model is MlpModel { Activation: ActivationKind.Relu or ActivationKind.Tanh or ActivationKind.Sigmoid } mlp
+        training.FusedMlpStep
+        && model is MlpModel { Activation: ActivationKind.Relu or ActivationKind.Tanh or ActivationKind.Sigmoid } mlp
+        && mlp.parameters().All(p => p.requires_grad)
             ? new MlpFusedStep(mlp)
             : null;
 
