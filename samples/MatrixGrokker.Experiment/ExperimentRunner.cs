@@ -124,9 +124,6 @@ public sealed class ExperimentRunner
         var checkpoints = new CheckpointManager(Path.Combine(folder, "checkpoints"), _loggerFactory.CreateLogger<CheckpointManager>());
         var resuming = !experiment.Fresh && !options.Checkpoint.ForceFresh && options.Checkpoint.Resume && checkpoints.ListFiles().Count > 0;
 
-        // A resumed run keeps its TensorBoard events; the metrics files are rewritten from the restored history.
-        ClearOutputs(folder, keepTensorBoard: resuming);
-
         if (experiment.Threads > 0)
         {
             torch.set_num_threads(experiment.Threads);
@@ -141,7 +138,9 @@ public sealed class ExperimentRunner
         using var data = new MatrixMultiplicationDataset(options.Data, options.Model.MatrixSize, seed);
         using var model = new MlpModel(options.Model, seed);
         var (regularizer, regularizerName) = RunComponents.CreateRegularizer(experiment, options, _settings.ThermalEngine, _loggerFactory);
-        using var recorder = new RunRecorder(folder, experiment.TensorBoard, append: false);
+        // Outputs of the previous run in this folder are cleared only once training starts (a resumed run keeps its
+        // TensorBoard events; the metrics files are rewritten from the restored history).
+        using var recorder = new RunRecorder(folder, experiment.TensorBoard, () => ClearOutputs(folder, keepTensorBoard: resuming));
         var progress = new ProgressDisplay(_output, _interactive, experiment.ProgressEveryEpochs);
         using var trainer = new Trainer(
             model, data, options, regularizer, RunComponents.CreateAnalyzers(_loggerFactory),

@@ -11,25 +11,40 @@ namespace MatrixGrokker.Experiment;
 /// </summary>
 internal sealed class RunRecorder : ITrainerCallback, IDisposable
 {
-    private readonly StreamWriter _csv;
-    private readonly StreamWriter _jsonl;
+    private readonly string _folder;
+    private readonly bool _tensorBoardEnabled;
+    private readonly Action _prepareFolder;
+    private StreamWriter? _csv;
+    private StreamWriter? _jsonl;
     private TorchSharp.Modules.SummaryWriter? _tensorBoard;
     private readonly List<EpochRow> _rows = [];
 
-    public RunRecorder(string folder, bool tensorBoard, bool append)
+    /// <param name="folder">Run folder.</param>
+    /// <param name="tensorBoard">Also write TensorBoard events.</param>
+    /// <param name="prepareFolder">Clears the previous run's outputs; called right before the first file is written.</param>
+    public RunRecorder(string folder, bool tensorBoard, Action prepareFolder)
     {
-        var csvPath = Path.Combine(folder, "metrics.csv");
-        var writeHeader = !append || !File.Exists(csvPath) || new FileInfo(csvPath).Length == 0;
-        _csv = new StreamWriter(csvPath, append);
-        _jsonl = new StreamWriter(Path.Combine(folder, "metrics.jsonl"), append);
-        if (writeHeader)
+        _folder = folder;
+        _tensorBoardEnabled = tensorBoard;
+        _prepareFolder = prepareFolder;
+    }
+
+    // Files are created only when training has really started (the trainer's checkpoint checks passed) or history is
+    // written: a run that fails those checks must leave the previous run's outputs in place.
+    private void EnsureOpen()
+    {
+        if (_csv is not null)
         {
-            _csv.WriteLine(EpochRow.CsvHeader);
+            return;
         }
 
-        if (tensorBoard)
+        _prepareFolder();
+        _csv = new StreamWriter(Path.Combine(_folder, "metrics.csv"), append: false);
+        _jsonl = new StreamWriter(Path.Combine(_folder, "metrics.jsonl"), append: false);
+        _csv.WriteLine(EpochRow.CsvHeader);
+        if (_tensorBoardEnabled)
         {
-            _tensorBoard = torch.utils.tensorboard.SummaryWriter(Path.Combine(folder, "tensorboard"));
+            _tensorBoard = torch.utils.tensorboard.SummaryWriter(Path.Combine(_folder, "tensorboard"));
         }
     }
 
@@ -44,6 +59,7 @@ internal sealed class RunRecorder : ITrainerCallback, IDisposable
 
     public void WriteHistory(IEnumerable<EpochMetrics> history)
     {
+        EnsureOpen();
         foreach (var m in history.Where(m => _rows.Count == 0 || m.Epoch > _rows[^1].Epoch))
         {
             Write(EpochRow.From(m), tensorBoard: false);
@@ -54,10 +70,11 @@ internal sealed class RunRecorder : ITrainerCallback, IDisposable
 
     private void Write(EpochRow row, bool tensorBoard)
     {
+        EnsureOpen();
         _rows.Add(row);
-        _csv.WriteLine(row.ToCsv());
+        _csv!.WriteLine(row.ToCsv());
         _csv.Flush();
-        _jsonl.WriteLine(row.ToJsonLine());
+        _jsonl!.WriteLine(row.ToJsonLine());
         _jsonl.Flush();
         if (tensorBoard && _tensorBoard is not null)
         {
@@ -118,7 +135,7 @@ internal sealed class RunRecorder : ITrainerCallback, IDisposable
 
     public void Dispose()
     {
-        _csv.Dispose();
-        _jsonl.Dispose();
+        _csv?.Dispose();
+        _jsonl?.Dispose();
     }
 }

@@ -199,6 +199,32 @@ public class TrainerTests
         Assert.Equal(2, history[3].Analysis["count"]);
     }
 
+    private sealed class StopAtBegin : ITrainerCallback
+    {
+        public int Steps { get; private set; }
+
+        public void OnTrainBegin(TrainingContext context) => context.RequestStop("nothing to do");
+
+        public void OnStepEnd(TrainingContext context, StepInfo step) => Steps++;
+    }
+
+    [Fact]
+    public void A_stop_requested_in_OnTrainBegin_ends_training_before_the_first_step()
+    {
+        var options = TestOptions.Small(epochs: 3);
+        using var data = new MatrixMultiplicationDataset(options.Data, 2, 1);
+        using var model = new MlpModel(options.Model, 1);
+        var before = model.Layers[0].weight!.data<float>().ToArray();
+        var stopper = new StopAtBegin();
+        using var trainer = new Trainer(model, data, options, callbacks: [stopper]);
+
+        var result = trainer.Train();
+
+        Assert.Equal((StopReason.Requested, "nothing to do", 0L, 0), (result.Reason, result.Message, result.GlobalSteps, stopper.Steps));
+        Assert.Empty(result.History);
+        Assert.Equal(before, model.Layers[0].weight!.data<float>().ToArray());
+    }
+
     private sealed class MetricsSink(List<AnalysisReport> reports) : ITrainerCallback
     {
         public void OnMetricsComputed(TrainingContext context, AnalysisReport report) => reports.Add(report);

@@ -10,7 +10,10 @@ namespace MatrixGrokker.Training;
 /// </summary>
 public interface ITrainerCallback
 {
-    /// <summary>Before the first epoch (also after a resume).</summary>
+    /// <summary>
+    /// Before the first epoch (also after a resume, with the restored history in the context). A stop requested here
+    /// ends training before the first step.
+    /// </summary>
     /// <param name="context">Run state.</param>
     void OnTrainBegin(TrainingContext context)
     {

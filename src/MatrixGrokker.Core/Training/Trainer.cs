@@ -141,6 +141,13 @@ public sealed partial class Trainer : IDisposable
             var firstEpoch = ctx.Epoch + 1;
             for (var epoch = firstEpoch; epoch <= training.Epochs; epoch++)
             {
+                if (ctx.StopRequested)
+                {
+                    // Requested in OnTrainBegin (later requests end the loop below): stop before the first step.
+                    (reason, message) = (StopReason.Requested, ctx.StopReason ?? "stop requested");
+                    break;
+                }
+
                 ctx.Epoch = epoch;
                 Notify(static (c, x) => c.OnEpochBegin(x), ctx);
 

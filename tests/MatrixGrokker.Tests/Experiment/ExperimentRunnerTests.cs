@@ -100,5 +100,41 @@ public sealed class ExperimentRunnerTests : IDisposable
         Assert.Equal(2, File.ReadAllLines(Path.Combine(outDir, "metrics.csv")).Length);
     }
 
+    private ExperimentSettings Tiny(string outDir, params string[] extra) => ExperimentConfiguration.Parse(
+        [
+            "--out", outDir, "--Data:Samples=300", "--Model:HiddenDim=8", "--Transfer:EvaluationSamples=10", "--Transfer:ExpansionSizes:0=4",
+            "--Experiment:Plots=false", "--Experiment:TensorBoard=false", .. extra,
+        ],
+        _dir,
+        readEnvironment: false);
+
+    [Fact]
+    public void A_rerun_that_fails_its_checkpoint_checks_leaves_the_previous_outputs_alone()
+    {
+        var outDir = Path.Combine(_dir, "keep");
+        new ExperimentRunner(Tiny(outDir, "--epochs", "2", "--Experiment:StopAtGrok=false")).Run();
+        var files = new[] { "summary.json", "transfer.json", "metrics.csv", "metrics.jsonl", "model.safetensors" }
+            .ToDictionary(f => f, f => File.ReadAllBytes(Path.Combine(outDir, f)));
+
+        // Checkpoints exist but resuming is off: the trainer refuses to mix runs.
+        Assert.ThrowsAny<Exception>(() => new ExperimentRunner(Tiny(outDir, "--epochs", "3", "--Checkpoint:Resume=false")).Run());
+
+        Assert.All(files, f => Assert.Equal(f.Value, File.ReadAllBytes(Path.Combine(outDir, f.Key))));
+    }
+
+    [Fact]
+    public void Rerunning_a_run_that_stopped_at_grok_trains_nothing_more()
+    {
+        var outDir = Path.Combine(_dir, "grok");
+        // A loose tolerance and threshold make the detector fire at epoch 1; stop one epoch later.
+        string[] args = ["--epochs", "50", "--Training:AccuracyTolerance=0.5", "--Training:GeneralizationThreshold=0.01", "--Experiment:StopPatienceEpochs=1"];
+        var first = new ExperimentRunner(Tiny(outDir, args)).Run();
+        var again = new ExperimentRunner(Tiny(outDir, args)).Run();
+
+        Assert.Equal(2, first.EpochsRun);
+        Assert.Equal((first.EpochsRun, first.GlobalSteps), (again.EpochsRun, again.GlobalSteps));
+        Assert.Equal(MatrixGrokker.Training.StopReason.Requested, again.StopReason);
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }
