@@ -32,11 +32,9 @@ public static class AnalyzerRunner
         ArgumentNullException.ThrowIfNull(analyzers);
         ArgumentNullException.ThrowIfNull(input);
         var results = new AnalyzerResult[analyzers.Count];
-        var wasTraining = input.Module.training;
-        input.Module.eval();
-        try
+        using (new EvalModeScope(input.Module))
+        using (no_grad())
         {
-            using var noGrad = no_grad();
             for (var i = 0; i < analyzers.Count; i++)
             {
                 using var scope = NewDisposeScope();
@@ -44,10 +42,6 @@ public static class AnalyzerRunner
                 var result = analyzers[i].Analyze(input);
                 results[i] = result with { Duration = Stopwatch.GetElapsedTime(start) };
             }
-        }
-        finally
-        {
-            input.Module.train(wasTraining);
         }
 
         return new AnalysisReport(globalStep, epoch, trigger, results);

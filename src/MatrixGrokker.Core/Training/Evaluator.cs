@@ -19,16 +19,8 @@ public static class Evaluator
         ArgumentNullException.ThrowIfNull(targets);
 
         // Evaluation mode for modules whose forward differs in training (dropout, normalisation); restored after.
-        var wasTraining = model.Module.training;
-        model.Module.eval();
-        try
-        {
-            return Evaluate(model.Forward, inputs, targets, tolerance, batchSize);
-        }
-        finally
-        {
-            model.Module.train(wasTraining);
-        }
+        using var evalMode = new EvalModeScope(model.Module);
+        return Evaluate(model.Forward, inputs, targets, tolerance, batchSize);
     }
 
     /// <summary>Evaluates any batch function on labelled data.</summary>

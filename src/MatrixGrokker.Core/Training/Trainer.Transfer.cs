@@ -1,3 +1,4 @@
+using MatrixGrokker.Models;
 using MatrixGrokker.Transfer;
 using Microsoft.Extensions.Logging;
 
@@ -17,23 +18,15 @@ public sealed partial class Trainer
     {
         ArgumentNullException.ThrowIfNull(strategies);
         evaluator ??= TransferEvaluator.FromOptions(_options);
-        var wasTraining = _model.Module.training;
-        _model.Module.eval();
-        try
-        {
-            return evaluator.Evaluate(
-                strategies,
-                result =>
-                {
-                    TrainerLog.TransferEvaluated(_logger, result.Strategy, result.Size, result.Accuracy, result.RelativeError);
-                    Notify((c, x) => c.OnTransferEvaluated(x, result), Context);
-                },
-                cancellationToken);
-        }
-        finally
-        {
-            _model.Module.train(wasTraining);
-        }
+        using var evalMode = new EvalModeScope(_model.Module);
+        return evaluator.Evaluate(
+            strategies,
+            result =>
+            {
+                TrainerLog.TransferEvaluated(_logger, result.Strategy, result.Size, result.Accuracy, result.RelativeError);
+                Notify((c, x) => c.OnTransferEvaluated(x, result), Context);
+            },
+            cancellationToken);
     }
 }
 

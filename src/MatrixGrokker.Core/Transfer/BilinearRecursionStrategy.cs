@@ -34,7 +34,7 @@ public sealed class BilinearRecursionStrategy : ITransferStrategy
     }
 
     /// <inheritdoc />
-    public bool Supports(int n) => n >= 1;
+    public bool Supports(int n) => n == 1 || (n > 1 && Algorithm.BlockSize > 1); // a 1×1 rule has no blocks to recurse on
 
     /// <inheritdoc />
     public Tensor Multiply(Tensor a, Tensor b)

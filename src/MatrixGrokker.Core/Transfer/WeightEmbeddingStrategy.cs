@@ -47,6 +47,7 @@ public sealed class WeightEmbeddingStrategy : ITransferStrategy, ITransferModelS
         }
 
         var model = new MlpModel(n, _source.HiddenDim, _source.LayerCount, _source.Activation, _seed);
+        using (NewDisposeScope()) // the narrow views
         using (no_grad())
         {
             for (var i = 0; i < _source.LayerCount; i++)

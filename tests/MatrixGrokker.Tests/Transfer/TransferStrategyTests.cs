@@ -38,6 +38,16 @@ public class TransferStrategyTests
     }
 
     [Fact]
+    public void A_1x1_bilinear_rule_supports_only_1x1_so_the_evaluator_skips_larger_sizes()
+    {
+        var oneByOne = new BilinearRecursionStrategy(MatrixGrokker.Strassen.BilinearAlgorithm.Naive(1));
+        var strassen = new BilinearRecursionStrategy(MatrixGrokker.Strassen.BilinearAlgorithm.Strassen);
+
+        Assert.Equal((true, false, false), (oneByOne.Supports(1), oneByOne.Supports(2), oneByOne.Supports(8)));
+        Assert.Equal((true, true, true), (strassen.Supports(1), strassen.Supports(3), strassen.Supports(64)));
+    }
+
+    [Fact]
     public void Block_composition_splits_passes_only_between_whole_pairs()
     {
         using var oracle = new ExactProductModel();
