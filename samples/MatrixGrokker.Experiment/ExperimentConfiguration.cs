@@ -56,7 +56,7 @@ public static class ExperimentConfiguration
           --epochs <n>        maximum epochs (Training:Epochs)
           --seed <n>          seed of data, initialisation and shuffling (Training:Seed)
           --fresh             ignore checkpoints and outputs already in the run folder
-          --preset <name>     apply a preset from appsettings.json (seed, grokking)
+          --preset <name>     apply a preset from appsettings.json (seed, precise, grokking)
           --Section:Key=value any option, e.g. --Model:HiddenDim=128 --Transfer:ExpansionSizes:0=16 --ThermalEngine:Gain=1.5
         Environment: MATRIXGROKKER_Section__Key=value. Exit codes: 0 done, 1 failed, 2 invalid options, 130 cancelled.
         """;
