@@ -203,6 +203,16 @@ public static class ExperimentConfiguration
             throw new ConfigurationErrorException($"--{ThermalSection}: {string.Join("; ", thermalFailures.Failures).ReplaceLineEndings(" ")}");
         }
 
+        // The engine reads the analyzers by name; the sample registers only lc and sp (RunComponents.CreateAnalyzers).
+        foreach (var (key, name) in new[] { ("LcAnalyzer", thermal.LcAnalyzer), ("SpAnalyzer", thermal.SpAnalyzer) })
+        {
+            if (!RunComponents.AnalyzerNames.Contains(name, StringComparer.Ordinal))
+            {
+                throw new ConfigurationErrorException(
+                    $"--{ThermalSection}:{key}: the sample runs the analyzers [{string.Join(", ", RunComponents.AnalyzerNames)}], not '{name}'.");
+            }
+        }
+
         var experimentError = experiment.Validate().FirstOrDefault();
         if (experimentError is not null)
         {

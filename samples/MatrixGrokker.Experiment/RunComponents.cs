@@ -10,6 +10,9 @@ namespace MatrixGrokker.Experiment;
 internal static class RunComponents
 {
     // LC and SP feed the progress line, the metrics files and the thermal engine.
+    /// <summary>Names of the analyzers <see cref="CreateAnalyzers"/> makes.</summary>
+    public static IReadOnlyList<string> AnalyzerNames { get; } = ["lc", "sp"];
+
     public static IReadOnlyList<IAnalyzer> CreateAnalyzers(ILoggerFactory loggers) =>
         [new LocalComplexityAnalyzer(), new SuperpositionAnalyzer(logger: loggers.CreateLogger<SuperpositionAnalyzer>())];
 

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Globalization;
 using MatrixGrokker.Analysis;
 using MatrixGrokker.Regularization;
 using MatrixGrokker.Training;
@@ -206,6 +207,17 @@ public sealed class ThermalEngine : IRegularizer
             var (name, value) = double.IsFinite(lc) ? (Options.SpAnalyzer, sp) : (Options.LcAnalyzer, lc);
             MetricsLog.ThermalInputNotFinite(_logger, report.GlobalStep, name, value);
             return;
+        }
+
+        // The rule compares LC with LC* and SP with SP* on [0, 1]; a count such as lc_region's headline would pin the
+        // weight decay at its clip and report full progress.
+        foreach (var (name, value) in new[] { (Options.LcAnalyzer, lc), (Options.SpAnalyzer, sp) })
+        {
+            if (value is < 0 or > 1)
+            {
+                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                    $"The thermal engine needs values in [0, 1], but analyzer '{name}' reported {value} at step {report.GlobalStep}. Point ThermalEngineOptions at a normalised analyzer (e.g. lc, sp)."));
+            }
         }
 
         (_lc, _sp) = (lc, sp);

@@ -76,6 +76,8 @@ public sealed class ExperimentConfigurationTests : IDisposable
     [InlineData("--Experiment:Regularizer=magic", "--Experiment:Regularizer")]
     [InlineData("--ThermalEngine:Gian=2", "--ThermalEngine:Gian")]
     [InlineData("--ThermalEngine:MinFactor=9", "ThermalEngine")]
+    [InlineData("--ThermalEngine:LcAnalyzer=lc_region", "--ThermalEngine:LcAnalyzer")]
+    [InlineData("--ThermalEngine:SpAnalyzer=svd", "--ThermalEngine:SpAnalyzer")]
     public void Invalid_values_give_one_line_naming_the_option(string args, string named)
     {
         var ex = Assert.Throws<ConfigurationErrorException>(() => Parse(args.Split(' ')));

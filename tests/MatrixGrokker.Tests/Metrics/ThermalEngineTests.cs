@@ -74,6 +74,19 @@ public class ThermalEngineTests
     }
 
     [Fact]
+    public void A_value_outside_0_1_such_as_a_region_count_is_an_error_naming_the_analyzer()
+    {
+        var engine = new ThermalEngine(new ThermalEngineOptions { LcAnalyzer = "lc_region" });
+        var report = new AnalysisReport(200, 3, AnalysisTrigger.Interval,
+        [
+            new AnalyzerResult("lc_region", 17.3, new Dictionary<string, double>(), new Dictionary<string, double>(), TimeSpan.Zero),
+            new AnalyzerResult("sp", 0.5, new Dictionary<string, double>(), new Dictionary<string, double>(), TimeSpan.Zero),
+        ]);
+        var ex = Assert.Throws<InvalidOperationException>(() => engine.OnMetrics(report));
+        Assert.Contains("'lc_region' reported 17.3 at step 200", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void State_round_trips_through_restore()
     {
         var engine = new ThermalEngine(new ThermalEngineOptions { BaseWeightDecay = 0.02 });
