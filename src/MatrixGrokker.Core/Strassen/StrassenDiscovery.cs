@@ -14,7 +14,10 @@ public sealed record DiscoveryTracePoint(int Step, double Loss, double Residual,
 
 /// <summary>One optimisation run from one initialisation, with its rounded rule and the exact verdict.</summary>
 /// <param name="Index">0-based attempt number within its seed.</param>
-/// <param name="Verified">True when the rounded rule satisfies the Brent equations exactly.</param>
+/// <param name="Verified">
+/// True when the rounded rule satisfies the Brent equations exactly and uses at most
+/// <see cref="StrassenDiscoveryOptions.TargetRank"/> products (an exact rule with more, such as the schoolbook one, is not a discovery).
+/// </param>
 /// <param name="Delta">δ = max|θ − round θ| of the continuous rule just before rounding.</param>
 /// <param name="Residual">Tensor residual of the continuous rule before rounding.</param>
 /// <param name="Continuous">The learned rule before rounding (kept slots only).</param>
@@ -124,13 +127,14 @@ public sealed partial class StrassenDiscovery
 
         var l1Start = (int)(o.L1Start * o.Steps);
         var l1Full = (int)(o.L1FullAt * o.Steps);
-        var pruneAt = (int)(o.PruneAt * o.Steps);
+        var pruneAt = Math.Min((int)(o.PruneAt * o.Steps), o.Steps - 1); // PruneAt = 1 must still prune, at the last step
         var roundStart = (int)(o.RoundingStart * o.Steps);
         var pruned = o.TargetRank == o.Slots;
         var abandoned = false;
         for (var step = 0; step < o.Steps; step++)
         {
-            if (step == l1Start && o.AbandonResidual > 0 && state.Residual() >= o.AbandonResidual)
+            // Judging an attempt at step 0 would judge only its random start.
+            if (step == l1Start && step > 0 && o.AbandonResidual > 0 && state.Residual() >= o.AbandonResidual)
             {
                 trace.Add(new DiscoveryTracePoint(step, state.Residual(), state.Residual(), state.Delta(), state.ActiveCount));
                 abandoned = true;
@@ -167,7 +171,26 @@ public sealed partial class StrassenDiscovery
         var continuous = state.ToAlgorithm();
         var rounded = continuous.RoundAndClamp(1);
         var verification = BrentVerifier.Verify(rounded);
-        return new DiscoveryAttempt(index, verification.Holds, state.Delta(), state.Residual(), continuous, rounded, verification, clock.Elapsed, trace, abandoned);
+        // An exact rule with more products than asked for (e.g. the 8-product schoolbook rule) is not a discovery.
+        var found = verification.Holds && UsedProducts(rounded) <= o.TargetRank;
+        return new DiscoveryAttempt(index, found, state.Delta(), state.Residual(), continuous, rounded, verification, clock.Elapsed, trace, abandoned);
+    }
+
+    // Products whose U row, V row and W column are all non-zero: a product with a zero factor contributes nothing.
+    private static int UsedProducts(BilinearAlgorithm rule)
+    {
+        var d = rule.BlockSize * rule.BlockSize;
+        var used = 0;
+        for (var r = 0; r < rule.Rank; r++)
+        {
+            bool Any(Func<int, double> f) => Enumerable.Range(0, d).Any(i => f(i) != 0);
+            if (Any(i => rule.UAt(r, i)) && Any(i => rule.VAt(r, i)) && Any(i => rule.WAt(i, r)))
+            {
+                used++;
+            }
+        }
+
+        return used;
     }
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Seed {Seed} attempt {Attempt}: verified {Verified} (abandoned early {Abandoned}), δ {Delta:G3}, residual {Residual:G3}, {Seconds:F2} s")]

@@ -44,6 +44,20 @@ public class DiscoveryTests
     }
 
     [Fact]
+    public void Edge_settings_still_prune_and_optimise_and_an_exact_rule_with_too_many_products_is_no_discovery()
+    {
+        // PruneAt = 1 used to mean "never": the attempt kept 8 slots and could report the schoolbook rule as found.
+        var late = new StrassenDiscovery(new StrassenDiscoveryOptions { PruneAt = 1, MaxAttempts = 1, Steps = 2000 }).Run(seed: 2);
+        Assert.Equal(7, late.FinalAttempt.Trace[^1].ActiveSlots);
+        Assert.True(!late.Verified || late.Algorithm!.Rank <= 7);
+
+        // L1Start = 0 used to abandon every attempt at step 0, judging only the random start.
+        var early = new StrassenDiscovery(new StrassenDiscoveryOptions { L1Start = 0, MaxAttempts = 1, Steps = 2000 }).Run(seed: 2);
+        Assert.False(early.FinalAttempt.Abandoned);
+        Assert.Equal(2000, early.FinalAttempt.Trace[^1].Step);
+    }
+
+    [Fact]
     public void Failed_attempts_are_reported_as_failures_and_not_replaced()
     {
         // Far too few steps to converge: nothing may verify, and no fallback rule may appear.
