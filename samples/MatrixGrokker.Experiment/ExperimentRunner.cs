@@ -76,7 +76,11 @@ public sealed record RunSummary(
     int Threads,
     IReadOnlyList<TransferResult> Transfer,
     MatrixGrokkerOptions Options,
-    ExperimentOptions Experiment);
+    ExperimentOptions Experiment)
+{
+    /// <summary>Where the bilinear-recursion rows' rule came from; null when that strategy did not run.</summary>
+    public BilinearRuleSummary? BilinearRule { get; init; }
+}
 
 /// <summary>
 /// The full experiment: train on small products, evaluate zero-shot transfer with every strategy, write the run
@@ -177,11 +181,19 @@ public sealed class ExperimentRunner
         _output.WriteLine($"Training ended ({result.Reason}): {result.Message}.");
 
         var transfers = new List<TransferResult>();
+        BilinearRuleSummary? bilinearRule = null;
         if (result.Reason != StopReason.Cancelled)
         {
-            var strategies = TransferStrategies.Create(experiment.Strategies, model, options);
+            var strategies = new List<ITransferStrategy>();
             try
             {
+                strategies = TransferStrategies.Create(experiment.Strategies, model, options, out bilinearRule, cancellationToken);
+                if (bilinearRule is { } rule)
+                {
+                    _output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"bilinear-recursion uses {rule.Source}: {(rule.Verified ? "exact" : "NOT exact (continuous coefficients)")}, {rule.Products} products, {rule.Attempts} attempt(s), {rule.DiscoverySeconds:F2} s."));
+                }
+
                 var report = trainer.EvaluateTransfer(strategies, TransferEvaluator.FromOptions(options, RunComponents.CreateAnalyzers(_loggerFactory)), cancellationToken);
                 transfers.AddRange(report.Results);
                 File.WriteAllText(Path.Combine(folder, "transfer.json"), report.ToJson());
@@ -221,7 +233,10 @@ public sealed class ExperimentRunner
             last?.TrainLoss, last?.TrainAccuracy, last?.ValidationLoss, last?.ValidationAccuracy, grokSummary,
             last?.LocalComplexity, last?.Superposition, last?.WeightDecay, regularizerName,
             result.AverageIterationsPerSecond, result.WallTime.TotalSeconds, wall.Elapsed.TotalSeconds,
-            torch.get_num_threads(), transfers, options, experiment);
+            torch.get_num_threads(), transfers, options, experiment)
+        {
+            BilinearRule = bilinearRule,
+        };
         File.WriteAllText(Path.Combine(folder, "summary.json"), JsonSerializer.Serialize(summary, Json));
 
         _output.WriteLine(string.Create(CultureInfo.InvariantCulture,

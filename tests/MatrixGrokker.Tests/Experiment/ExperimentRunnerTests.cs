@@ -24,6 +24,9 @@ public sealed class ExperimentRunnerTests : IDisposable
         var summary = new ExperimentRunner(settings, output).Run();
 
         Assert.Equal(3, summary.EpochsRun);
+        var rule = Assert.IsType<BilinearRuleSummary>(summary.BilinearRule);
+        Assert.Contains("not the trained MLP", rule.Source, StringComparison.Ordinal);
+        Assert.Equal((true, 7), (rule.Verified, rule.Products));
         var csv = File.ReadAllLines(Path.Combine(outDir, "metrics.csv"));
         Assert.Equal(4, csv.Length);
         Assert.StartsWith("epoch,step,train_loss,train_acc,val_loss,val_acc,lc,sp,effective_rank,wd,lr,it_s", csv[0], StringComparison.Ordinal);
