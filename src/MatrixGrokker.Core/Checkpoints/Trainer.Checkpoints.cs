@@ -246,7 +246,8 @@ public sealed partial class Trainer
         snapshot.Tensors.Add(TensorBlob.From(OptimizerEntry + ".exp_avg_sq", state.ExpAvgSq));
     }
 
-    private void RestoreOptimizer(CheckpointSnapshot snapshot, string path)
+    // Reads and checks the optimizer state without touching the optimizer. The caller owns the returned state.
+    private Training.Optimization.AdamWState ReadOptimizerState(CheckpointSnapshot snapshot, string path)
     {
         if (snapshot.Metadata.OptimizerKind != typeof(Training.Optimization.FusedAdamW).FullName)
         {
@@ -255,15 +256,21 @@ public sealed partial class Trainer
         }
 
         var data = snapshot.Get(OptimizerEntry, path).Data;
+        var expAvg = snapshot.Get(OptimizerEntry + ".exp_avg", path);
+        var expAvgSq = snapshot.Get(OptimizerEntry + ".exp_avg_sq", path);
+        foreach (var moment in new[] { expAvg, expAvgSq })
+        {
+            if (!moment.Shape.SequenceEqual([_optimizer.Count]))
+            {
+                throw new CheckpointIncompatibleException(path,
+                    $"Checkpoint '{path}' stores {moment.Name} as [{string.Join(", ", moment.Shape)}] but this optimizer holds {_optimizer.Count} values (were parameters frozen or added?).");
+            }
+        }
+
         try
         {
             using var reader = new BinaryReader(new MemoryStream(data, writable: false));
-            var stepCount = reader.ReadInt64();
-            using var state = new Training.Optimization.AdamWState(
-                stepCount,
-                snapshot.Get(OptimizerEntry + ".exp_avg", path).ToTensor(),
-                snapshot.Get(OptimizerEntry + ".exp_avg_sq", path).ToTensor());
-            _optimizer.ImportState(state);
+            return new Training.Optimization.AdamWState(reader.ReadInt64(), expAvg.ToTensor(), expAvgSq.ToTensor());
         }
         catch (Exception ex) when (ex is EndOfStreamException or ArgumentException or IOException)
         {
@@ -272,6 +279,8 @@ public sealed partial class Trainer
         }
     }
 
+    // Everything is checked before anything changes: a checkpoint that turns out incompatible half-way must not leave
+    // the model, the random streams or the optimizer half-restored (resume and rollback both come through here).
     private void Restore(string path, CheckpointSnapshot snapshot)
     {
         var meta = snapshot.Metadata;
@@ -286,6 +295,7 @@ public sealed partial class Trainer
                 throw new CheckpointIncompatibleException(path, $"Checkpoint '{path}' holds parameters this model lacks: {string.Join(", ", extra)}.");
             }
 
+            var blobs = new List<(Tensor Target, TensorBlob Blob)>();
             foreach (var (name, target) in state)
             {
                 var blob = snapshot.Find(ModelPrefix + name)
@@ -296,14 +306,23 @@ public sealed partial class Trainer
                         $"Checkpoint '{path}' stores '{name}' as {blob.DType}[{string.Join(", ", blob.Shape)}] but this model has {target.dtype}[{string.Join(", ", target.shape)}].");
                 }
 
+                blobs.Add((target, blob));
+            }
+
+            var torchRng = snapshot.Get(TorchRngEntry, path).ToTensor();
+            var shuffleRng = snapshot.Get(ShuffleRngEntry, path).ToTensor();
+            using var optimizerState = ReadOptimizerState(snapshot, path);
+
+            foreach (var (target, blob) in blobs)
+            {
                 target.copy_(blob.ToTensor());
             }
 
-            random.set_rng_state(snapshot.Get(TorchRngEntry, path).ToTensor());
-            _shuffle.set_state(snapshot.Get(ShuffleRngEntry, path).ToTensor());
+            random.set_rng_state(torchRng);
+            _shuffle.set_state(shuffleRng);
+            _optimizer.ImportState(optimizerState);
         }
 
-        RestoreOptimizer(snapshot, path);
         if (meta.RegularizerName == _regularizer.Name)
         {
             _regularizer.Restore(meta.RegularizerState);

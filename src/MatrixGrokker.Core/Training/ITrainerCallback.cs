@@ -84,7 +84,10 @@ public interface ITrainerCallback
     {
     }
 
-    /// <summary>When validation accuracy first reaches the grokking threshold.</summary>
+    /// <summary>
+    /// When validation accuracy first reaches the generalisation threshold, whether or not training accuracy has
+    /// reached its own yet (then <see cref="GrokkingReport.MemorizationEpoch"/> is null: no grokking).
+    /// </summary>
     /// <param name="context">Run state.</param>
     /// <param name="report">Memorisation and generalisation epochs.</param>
     void OnGrokkingDetected(TrainingContext context, GrokkingReport report)

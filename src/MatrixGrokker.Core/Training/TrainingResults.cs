@@ -48,7 +48,10 @@ public enum StopReason
 /// <param name="GeneralizationEpoch">First epoch with validation accuracy at or above the threshold, if any.</param>
 public sealed record GrokkingReport(double Threshold, int? MemorizationEpoch, int? GeneralizationEpoch)
 {
-    /// <summary>Epochs between memorisation and generalisation, when both happened.</summary>
+    /// <summary>
+    /// Epochs from memorisation to generalisation, when both happened; negative when validation reached its threshold
+    /// first (possible with a lower <see cref="GeneralizationThreshold"/>), which is generalising without grokking.
+    /// </summary>
     public int? Gap => MemorizationEpoch is { } m && GeneralizationEpoch is { } g ? g - m : null;
 
     /// <summary>Validation accuracy that counts as generalised; null means <see cref="Threshold"/>.</summary>

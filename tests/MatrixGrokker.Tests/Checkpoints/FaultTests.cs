@@ -132,6 +132,25 @@ public class FaultTests
         Assert.Equal(7, new CheckpointManager(dir.Path).Inspect(only).GlobalStep);
     }
 
+    [Fact]
+    public void An_incompatible_optimizer_state_is_found_before_the_model_is_touched()
+    {
+        using var dir = new TempFolder();
+        CheckpointKit.Run(CheckpointKit.Options(epochs: 1), new CheckpointManager(dir.Path));
+
+        // Same architecture, but a frozen first layer: the optimizer holds fewer values than the checkpoint's moments.
+        var options = CheckpointKit.Options(epochs: 2);
+        using var data = new MatrixGrokker.Data.MatrixMultiplicationDataset(options.Data, 2, options.Training.Seed);
+        using var model = new MatrixGrokker.Models.MlpModel(options.Model, options.Training.Seed);
+        model.Layers[0].weight!.requires_grad = false;
+        var before = CheckpointKit.Parameters(model);
+        using var trainer = new Trainer(model, data, options, checkpoints: new CheckpointManager(dir.Path));
+
+        var ex = Assert.Throws<CheckpointIncompatibleException>(() => trainer.Train());
+        Assert.Contains("optimizer holds", ex.Message, StringComparison.Ordinal);
+        Assert.True(CheckpointKit.BitwiseEqual(before, CheckpointKit.Parameters(model)), "the model must be left as it was");
+    }
+
     private sealed class FailureSink : ITrainerCallback
     {
         public List<CheckpointWriteException> Failures { get; } = [];
