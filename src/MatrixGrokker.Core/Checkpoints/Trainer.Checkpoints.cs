@@ -81,6 +81,13 @@ public sealed partial class Trainer
         var settings = _options.Checkpoint;
         _checkpoints.EnsureWritable();
         _lastSave = Stopwatch.GetTimestamp();
+        if (settings.ForceFresh && _checkpoints.ResumeFrom is { } requested)
+        {
+            // Starting over would move the named checkpoint aside along with the rest; refuse rather than guess.
+            throw new ArgumentException(
+                $"Checkpoint.ForceFresh starts over, but the checkpoint manager was told to resume from '{requested}'. Use one or the other.", "options");
+        }
+
         if (settings.ForceFresh)
         {
             _checkpoints.ArchiveExisting();

@@ -188,6 +188,15 @@ public class ResumeTests
         var resumed = CheckpointKit.Run(CheckpointKit.Options(epochs: 3), manager);
         Assert.Equal(2 * CheckpointKit.StepsPerEpoch, resumed.Recorder.Losses.Count);
         Assert.True(CheckpointKit.BitwiseEqual(resumed.Parameters, run.Parameters));
+
+        // ForceFresh with a named checkpoint contradicts itself: refused, nothing moved.
+        var fresh = CheckpointKit.Options(epochs: 3);
+        fresh.Checkpoint.ForceFresh = true;
+        var files = Directory.GetFiles(dir.Path).Order().ToArray();
+        var ex = Assert.Throws<ArgumentException>(() =>
+            CheckpointKit.Run(fresh, new CheckpointManager(dir.Path) { ResumeFrom = run.Recorder.Saves[0].Path }));
+        Assert.Contains("ForceFresh", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(files, Directory.GetFiles(dir.Path).Order().ToArray());
     }
 
     [Fact]
