@@ -31,25 +31,26 @@ public class ResumeTests
             new(Name, input.Module.parameters().First().sum().item<float>(), new Dictionary<string, double>(), new Dictionary<string, double>(), TimeSpan.Zero);
     }
 
+    private static TrainingResult RunWithWeightSum(int epochs, int interval, CheckpointManager? manager, CancellationToken token = default, params ITrainerCallback[] extra)
+    {
+        var options = CheckpointKit.Options(epochs);
+        options.Metrics.IntervalSteps = interval;
+        using var data = new MatrixGrokker.Data.MatrixMultiplicationDataset(options.Data, 2, options.Training.Seed);
+        using var model = new MatrixGrokker.Models.MlpModel(options.Model, options.Training.Seed);
+        using var trainer = new Trainer(model, data, options, analyzers: [new WeightSum()], callbacks: extra, checkpoints: manager);
+        return trainer.Train(token);
+    }
+
     [Fact]
     public void A_resumed_epoch_without_an_analyzer_run_carries_the_last_values_like_an_uninterrupted_run()
     {
         // Analysis every 14 steps = after epochs 2 and 4; epoch 3 repeats epoch 2's values. Resuming after epoch 2
         // must restore them, although the report itself is not in the checkpoint.
-        TrainingResult Run(int epochs, CheckpointManager? manager)
-        {
-            var options = CheckpointKit.Options(epochs);
-            options.Metrics.IntervalSteps = 2 * CheckpointKit.StepsPerEpoch;
-            using var data = new MatrixGrokker.Data.MatrixMultiplicationDataset(options.Data, 2, options.Training.Seed);
-            using var model = new MatrixGrokker.Models.MlpModel(options.Model, options.Training.Seed);
-            using var trainer = new Trainer(model, data, options, analyzers: [new WeightSum()], checkpoints: manager);
-            return trainer.Train();
-        }
-
-        var straight = Run(4, null).History;
+        const int interval = 2 * CheckpointKit.StepsPerEpoch;
+        var straight = RunWithWeightSum(4, interval, null).History;
         using var dir = new TempFolder();
-        Run(2, new CheckpointManager(dir.Path));
-        var resumed = Run(4, new CheckpointManager(dir.Path)).History;
+        RunWithWeightSum(2, interval, new CheckpointManager(dir.Path));
+        var resumed = RunWithWeightSum(4, interval, new CheckpointManager(dir.Path)).History;
 
         Assert.Equal(straight[1].Analysis["wsum"], straight[2].Analysis["wsum"]);
         Assert.NotEqual(straight[2].Analysis["wsum"], straight[3].Analysis["wsum"]);
@@ -60,21 +61,11 @@ public class ResumeTests
     public void Analyzer_values_from_inside_an_interrupted_epoch_survive_a_mid_epoch_resume()
     {
         // 7 steps per epoch, analysis every 9: the run at step 9 falls inside epoch 2, before the cancel at step 10.
-        TrainingResult Run(CheckpointManager? manager, CancellationToken token = default, params ITrainerCallback[] extra)
-        {
-            var options = CheckpointKit.Options(epochs: 3);
-            options.Metrics.IntervalSteps = 9;
-            using var data = new MatrixGrokker.Data.MatrixMultiplicationDataset(options.Data, 2, options.Training.Seed);
-            using var model = new MatrixGrokker.Models.MlpModel(options.Model, options.Training.Seed);
-            using var trainer = new Trainer(model, data, options, analyzers: [new WeightSum()], callbacks: extra, checkpoints: manager);
-            return trainer.Train(token);
-        }
-
-        var straight = Run(null).History;
+        var straight = RunWithWeightSum(3, 9, null).History;
         using var dir = new TempFolder();
         using var cts = new CancellationTokenSource();
-        Run(new CheckpointManager(dir.Path), cts.Token, new CancelAt(cts, 10));
-        var resumed = Run(new CheckpointManager(dir.Path)).History;
+        RunWithWeightSum(3, 9, new CheckpointManager(dir.Path), cts.Token, new CancelAt(cts, 10));
+        var resumed = RunWithWeightSum(3, 9, new CheckpointManager(dir.Path)).History;
 
         Assert.Equal(straight.Select(h => h.Analysis.GetValueOrDefault("wsum", double.NaN)), resumed.Select(h => h.Analysis.GetValueOrDefault("wsum", double.NaN)));
     }
