@@ -22,13 +22,13 @@ internal static class InterleavedRatios
         var overhead = new AnalyzerOverheadBenchmarks();
         var variants = new (string Name, Action Setup, Action Run, Action Cleanup, int Ops)[]
         {
-            ("a trainer", bench.SetupTrainer, () => bench.Trainer_step(), bench.Cleanup, steps),
-            ("a0 trainer, autograd step", bench.SetupTrainerAutograd, () => bench.Trainer_step_autograd(), bench.Cleanup, steps),
-            ("b hand-written", bench.SetupHand, () => bench.Hand_written_step(), bench.Cleanup, steps),
+            ("a trainer", bench.SetupTrainer, () => Expect(bench.Trainer_step(), steps, "a"), bench.Cleanup, steps),
+            ("a0 trainer, autograd step", bench.SetupTrainerAutograd, () => Expect(bench.Trainer_step_autograd(), steps, "a0"), bench.Cleanup, steps),
+            ("b hand-written", bench.SetupHand, () => Expect(bench.Hand_written_step(), steps, "b"), bench.Cleanup, steps),
             ("c GEMM floor", bench.SetupFloor, () => bench.Gemm_floor_step(), bench.Cleanup, steps),
             ("d LC+SP, probe 100", overhead.SetupAnalysis, () => { for (var i = 0; i < analyses; i++) { overhead.Lc_plus_sp_once(); } }, overhead.Cleanup, analyses),
-            ("e trainer, 1008 steps", overhead.SetupWithout, () => overhead.Train_without_analyzers(), overhead.Cleanup, AnalyzerOverheadBenchmarks.Steps),
-            ("f trainer + LC+SP every 200", overhead.SetupWith, () => overhead.Train_with_lc_sp_every_200_steps(), overhead.Cleanup, AnalyzerOverheadBenchmarks.Steps),
+            ("e trainer, 1008 steps", overhead.SetupWithout, () => Expect(overhead.Train_without_analyzers(), AnalyzerOverheadBenchmarks.Steps, "e"), overhead.Cleanup, AnalyzerOverheadBenchmarks.Steps),
+            ("f trainer + LC+SP every 200", overhead.SetupWith, () => Expect(overhead.Train_with_lc_sp_every_200_steps(), AnalyzerOverheadBenchmarks.Steps, "f"), overhead.Cleanup, AnalyzerOverheadBenchmarks.Steps),
             ("g LC alone", overhead.SetupAnalysis, () => { for (var i = 0; i < analyses; i++) { overhead.Lc_once(); } }, overhead.Cleanup, analyses),
             ("h SP torch", overhead.SetupAnalysis, () => { for (var i = 0; i < analyses; i++) { overhead.Sp_torch_once(); } }, overhead.Cleanup, analyses),
             ("i SP mathnet", overhead.SetupAnalysis, () => { for (var i = 0; i < 2; i++) { overhead.Sp_mathnet_once(); } }, overhead.Cleanup, 2),
@@ -65,6 +65,15 @@ internal static class InterleavedRatios
         }
 
         Console.WriteLine($"load after: {LoadAverage()}");
+    }
+
+    // A run that stopped early (converged, diverged) would divide its time by steps it never took and look fast.
+    private static void Expect(long steps, long expected, string variant)
+    {
+        if (steps != expected)
+        {
+            throw new InvalidOperationException($"Variant {variant} ran {steps} steps, not {expected}; its time per step would be wrong.");
+        }
     }
 
     private static Sample Measure(Action action, int ops)
