@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using MatrixGrokker.Analysis;
+using MatrixGrokker.Models;
 using static TorchSharp.torch;
 
 namespace MatrixGrokker.Metrics;
@@ -64,6 +65,25 @@ public sealed class LocalComplexityAnalyzer : IAnalyzer
         var m = LocalComplexity.MeanCosine(selected.Select(s => s.Tensor).ToArray(), Options.Epsilon);
         var extra = new Dictionary<string, double>(StringComparer.Ordinal) { ["mean_cosine"] = m };
         return new AnalyzerResult(Name, LocalComplexity.FromMeanCosine(m), perLayer, extra, Stopwatch.GetElapsedTime(start));
+    }
+
+    /// <inheritdoc />
+    public void EnsureApplicable(IModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (Options.Layers != LayerSelection.Custom)
+        {
+            return;
+        }
+
+        using var recorder = model.RecordActivations();
+        var missing = Options.HiddenLayers.Where(i => i >= recorder.LayerCount).ToArray();
+        if (missing.Length > 0)
+        {
+            throw new ArgumentException(
+                $"Analyzers:LocalComplexity:HiddenLayers selects hidden layer(s) {string.Join(", ", missing)}, but the model has {recorder.LayerCount} (0 to {recorder.LayerCount - 1}).",
+                nameof(model));
+        }
     }
 
     private List<(string Name, Tensor Tensor)> Select(IReadOnlyList<Tensor> hidden, Tensor? input)

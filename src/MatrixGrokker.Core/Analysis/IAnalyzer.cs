@@ -16,6 +16,17 @@ public interface IAnalyzer
     /// <summary>Computes the metric. Callers run this inside a dispose scope and under <c>no_grad</c>.</summary>
     /// <param name="input">What to analyse.</param>
     AnalyzerResult Analyze(AnalysisInput input);
+
+    /// <summary>
+    /// Checks before training that this analyzer can analyse <paramref name="model"/> (e.g. that selected layers
+    /// exist), so a bad setting fails when the trainer is built rather than at the first analysis. The default checks
+    /// nothing.
+    /// </summary>
+    /// <param name="model">The model the trainer will train.</param>
+    /// <exception cref="ArgumentException">The analyzer's settings do not fit the model.</exception>
+    void EnsureApplicable(IModel model)
+    {
+    }
 }
 
 /// <summary>What an analyzer reads.</summary>

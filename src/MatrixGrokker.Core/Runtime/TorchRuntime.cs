@@ -107,8 +107,12 @@ public static class TorchRuntime
         var runtimes = Path.Combine(baseDir, "runtimes");
         if (Directory.Exists(runtimes))
         {
+            // The portable RID folder (linux-x64, osx-arm64, win-x64) from the OS and architecture: a distro-built
+            // runtime reports its own RID (e.g. ubuntu.22.04-x64), which names no folder in a NuGet package.
+            var os = OperatingSystem.IsWindows() ? "win" : OperatingSystem.IsMacOS() ? "osx" : "linux";
+            var rid = $"{os}-{RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant()}";
             candidates.AddRange(Directory.EnumerateFiles(runtimes, name, SearchOption.AllDirectories)
-                .Where(p => p.Contains(RuntimeInformation.RuntimeIdentifier.Split('-')[0], StringComparison.Ordinal)));
+                .Where(p => p.Contains(Path.DirectorySeparatorChar + rid + Path.DirectorySeparatorChar, StringComparison.Ordinal)));
         }
 
         return candidates.FirstOrDefault(File.Exists);

@@ -74,6 +74,11 @@ public sealed partial class Trainer : IDisposable
         _checkpoints = checkpoints;
 
         var training = options.Training;
+        foreach (var analyzer in _analyzers)
+        {
+            analyzer.EnsureApplicable(model);
+        }
+
         var probeRows = Math.Min(options.Metrics.ProbeSize, data.ValidationCount);
         if (_analyzers.Count > 0 && probeRows < 2)
         {

@@ -10,6 +10,20 @@ namespace MatrixGrokker.Tests.Metrics;
 public class LocalComplexityTests
 {
     [Fact]
+    public void A_custom_hidden_layer_the_model_lacks_is_refused_when_the_trainer_is_built_not_at_step_200()
+    {
+        var options = TestOptions.Small(samples: 500, epochs: 1);
+        using var data = new MatrixGrokker.Data.MatrixMultiplicationDataset(options.Data, 2, 1);
+        using var model = new MatrixGrokker.Models.MlpModel(options.Model, 1); // 3 Linear layers: hidden 0 and 1
+        var analyzer = new LocalComplexityAnalyzer(new LocalComplexityOptions { Layers = LayerSelection.Custom, HiddenLayers = [1, 5] });
+
+        var ex = Assert.Throws<ArgumentException>(() => new MatrixGrokker.Training.Trainer(model, data, options, analyzers: [analyzer]));
+
+        Assert.Contains("hidden layer(s) 5, but the model has 2", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(0, model.LiveRecorders);
+    }
+
+    [Fact]
     public void Identical_rows_give_zero()
     {
         using var scope = NewDisposeScope();

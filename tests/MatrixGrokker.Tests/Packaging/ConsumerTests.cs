@@ -50,6 +50,8 @@ public sealed partial class ConsumerTests(PackedConsumerFixture packed, ITestOut
         var dependencies = meta.Descendants(ns + "dependency").ToDictionary(d => d.Attribute("id")!.Value, d => d.Attribute("version")!.Value);
         Assert.Contains("TorchSharp", dependencies.Keys);
         Assert.DoesNotContain("TorchSharp-cpu", dependencies.Keys);
+        // Pinned to the release whose native library the build patch and the load diagnosis know.
+        Assert.Equal("[0.107.0, 0.108.0)", dependencies["TorchSharp"]);
         if (id == "MatrixGrokker.Metrics")
         {
             Assert.Equal(packed.Version, dependencies["MatrixGrokker"]);

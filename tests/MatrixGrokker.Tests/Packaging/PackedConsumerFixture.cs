@@ -81,7 +81,9 @@ public sealed partial class PackedConsumerFixture : IDisposable
     public static string PackageVersion(string id)
     {
         var props = XDocument.Load(Path.Combine(RepoPaths.Root, "Directory.Packages.props"));
-        return props.Descendants("PackageVersion").Single(e => (string?)e.Attribute("Include") == id).Attribute("Version")!.Value;
+        var version = props.Descendants("PackageVersion").Single(e => (string?)e.Attribute("Include") == id).Attribute("Version")!.Value;
+        // A range such as "[0.107.0, 0.108.0)" restores its lower bound (NuGet picks the lowest applicable version).
+        return version.StartsWith('[') ? version[1..version.IndexOf(',', StringComparison.Ordinal)].Trim() : version;
     }
 
     private void WriteConsumerWorkspace()
