@@ -44,6 +44,9 @@ public class OptionsTests
         { "ExpansionSizes", o => o.Transfer.ExpansionSizes = [] },
         { "EvaluationSamples", o => o.Transfer.EvaluationSamples = 1 },
         { "ExpansionSizes", o => o.Transfer.ExpansionSizes = [4, 65] },
+        { "EvaluationSamples", o => (o.Transfer.EvaluationSamples, o.Transfer.ExpansionSizes) = (10_000_000, [64]) },
+        { "Model", o => o.Model = null! },
+        { "Transfer", o => o.Transfer = null! },
     };
 
     [Theory]

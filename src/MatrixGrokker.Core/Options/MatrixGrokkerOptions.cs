@@ -13,26 +13,32 @@ public sealed class MatrixGrokkerOptions
     public const string SectionName = "MatrixGrokker";
 
     /// <summary>Network shape.</summary>
+    [Required]
     [ValidateObjectMembers]
     public ModelOptions Model { get; set; } = new();
 
     /// <summary>Synthetic data.</summary>
+    [Required]
     [ValidateObjectMembers]
     public DataOptions Data { get; set; } = new();
 
     /// <summary>Optimisation and stopping.</summary>
+    [Required]
     [ValidateObjectMembers]
     public TrainingOptions Training { get; set; } = new();
 
     /// <summary>Analyzer schedule and thresholds.</summary>
+    [Required]
     [ValidateObjectMembers]
     public MetricsOptions Metrics { get; set; } = new();
 
     /// <summary>Checkpoint saving and resuming.</summary>
+    [Required]
     [ValidateObjectMembers]
     public CheckpointOptions Checkpoint { get; set; } = new();
 
     /// <summary>Zero-shot transfer to larger matrices.</summary>
+    [Required]
     [ValidateObjectMembers]
     public TransferOptions Transfer { get; set; } = new();
 }
@@ -297,7 +303,20 @@ public sealed class TransferOptions : IValidatableObject
                     $"ExpansionSizes contains {size}; each size must be in [2, 64].", [nameof(ExpansionSizes)]);
             }
         }
+
+        // The evaluator holds one size's pairs and exact products at once (float32 A, B and float32 C).
+        var largest = ExpansionSizes.Max();
+        var bytes = 3L * 4 * largest * largest * EvaluationSamples;
+        if (bytes > MaxEvaluationBytes)
+        {
+            yield return new ValidationResult(
+                $"EvaluationSamples {EvaluationSamples} at size {largest} would hold {bytes / (1L << 30)} GiB of matrices at once; " +
+                $"keep EvaluationSamples × n² × 12 B under {MaxEvaluationBytes >> 30} GiB.",
+                [nameof(EvaluationSamples), nameof(ExpansionSizes)]);
+        }
     }
+
+    private const long MaxEvaluationBytes = 4L << 30;
 }
 
 /// <summary>Source-generated validator of <see cref="MatrixGrokkerOptions"/>, including nested sections.</summary>
