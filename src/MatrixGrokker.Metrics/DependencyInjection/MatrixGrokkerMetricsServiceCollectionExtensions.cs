@@ -1,5 +1,6 @@
 using MatrixGrokker.Analysis;
 using MatrixGrokker.Metrics;
+using MatrixGrokker.Options;
 using MatrixGrokker.Regularization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -35,6 +36,7 @@ public static class MatrixGrokkerMetricsServiceCollectionExtensions
         }
 
         services.AddSingleton<MetricsMarker>();
+        services.AddSingleton<IValidateOptions<MatrixGrokkerOptions>, AnalyzerProbeValidator>();
         AddSection<MetricsAnalyzerOptions, MetricsAnalyzerOptionsValidator>(services, configuration, MetricsAnalyzerOptions.SectionName);
         AddSection<ThermalEngineOptions, ThermalEngineOptionsValidator>(services, configuration, ThermalEngineOptions.SectionName);
 
@@ -83,4 +85,23 @@ public static class MatrixGrokkerMetricsServiceCollectionExtensions
     }
 
     private sealed class MetricsMarker;
+}
+
+// With analyzers registered every trainer needs a probe of at least two validation rows (activation metrics compare
+// samples); checking it with the other options makes a too-small split fail at start, not at the first session.
+internal sealed class AnalyzerProbeValidator : IValidateOptions<MatrixGrokkerOptions>
+{
+    public ValidateOptionsResult Validate(string? name, MatrixGrokkerOptions options)
+    {
+        if (options?.Data is not { } data || options.Metrics is not { } metrics)
+        {
+            return ValidateOptionsResult.Skip; // missing sections are reported by the core validator
+        }
+
+        var validation = (int)Math.Round(data.Samples * data.ValidationRatio); // the dataset's own split
+        return Math.Min(metrics.ProbeSize, validation) >= 2
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"MatrixGrokker:Data: the Metrics analyzers need a probe of at least 2 validation rows, but Samples {data.Samples} × ValidationRatio {data.ValidationRatio} leaves {validation}."));
+    }
 }

@@ -90,6 +90,7 @@ public class AddMatrixGrokkerMetricsTests
     [Theory]
     [InlineData("Analyzers:Superposition:TopK", "0", "TopK")]
     [InlineData("ThermalEngine:TargetLc", "0", "TargetLc")]
+    [InlineData("Data:ValidationRatio", "0.0001", "need a probe of at least 2 validation rows")]
     public async Task Invalid_metrics_configuration_fails_the_host_at_start(string key, string value, string field)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
