@@ -9,10 +9,11 @@ namespace MatrixGrokker.Experiment;
 /// <summary>Builds the pluggable parts of a run (analyzers, regulariser) in one place.</summary>
 internal static class RunComponents
 {
-    // LC and SP feed the progress line, the metrics files and the thermal engine.
-    /// <summary>Names of the analyzers <see cref="CreateAnalyzers"/> makes.</summary>
-    public static IReadOnlyList<string> AnalyzerNames { get; } = ["lc", "sp"];
+    /// <summary>Names of the analyzers <see cref="CreateAnalyzers"/> makes (read from them, so the two cannot drift).</summary>
+    public static IReadOnlyList<string> AnalyzerNames { get; } =
+        [.. CreateAnalyzers(Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).Select(a => a.Name)];
 
+    // LC and SP feed the progress line, the metrics files and the thermal engine.
     public static IReadOnlyList<IAnalyzer> CreateAnalyzers(ILoggerFactory loggers) =>
         [new LocalComplexityAnalyzer(), new SuperpositionAnalyzer(logger: loggers.CreateLogger<SuperpositionAnalyzer>())];
 

@@ -48,7 +48,7 @@ public sealed class MatrixMultiplicationDataset : IDataset
             throw new ArgumentException($"low ({low}) must be less than high ({high}).", nameof(low));
         }
 
-        var validation = (int)Math.Round(samples * validationRatio);
+        var validation = DataOptions.ValidationRows(samples, validationRatio);
         if (validation < 1 || validation >= samples)
         {
             throw new ArgumentException($"{samples} samples with ratio {validationRatio} leave an empty split.", nameof(validationRatio));

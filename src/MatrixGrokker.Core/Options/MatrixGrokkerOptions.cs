@@ -102,6 +102,14 @@ public sealed class DataOptions : IValidatableObject
     [Range(-1e6, 1e6)]
     public double RangeHigh { get; set; } = 1.0;
 
+    /// <summary>
+    /// Validation rows a dataset of <paramref name="samples"/> pairs gets from <paramref name="validationRatio"/>
+    /// (rounded to the nearest row): the one definition of the split, used by the dataset and every check of it.
+    /// </summary>
+    /// <param name="samples">Total pairs.</param>
+    /// <param name="validationRatio">Share held out for validation.</param>
+    public static int ValidationRows(int samples, double validationRatio) => (int)Math.Round(samples * validationRatio);
+
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
@@ -113,7 +121,7 @@ public sealed class DataOptions : IValidatableObject
         }
 
         // Only meaningful once both fields are individually valid; their own range errors say the rest.
-        var validation = (int)Math.Round(Samples * ValidationRatio);
+        var validation = ValidationRows(Samples, ValidationRatio);
         if (Samples >= 2 && ValidationRatio is > 0 and < 1 && (validation < 1 || Samples - validation < 1))
         {
             yield return new ValidationResult(

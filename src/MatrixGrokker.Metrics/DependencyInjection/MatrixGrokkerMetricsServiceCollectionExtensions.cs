@@ -98,7 +98,7 @@ internal sealed class AnalyzerProbeValidator : IValidateOptions<MatrixGrokkerOpt
             return ValidateOptionsResult.Skip; // missing sections are reported by the core validator
         }
 
-        var validation = (int)Math.Round(data.Samples * data.ValidationRatio); // the dataset's own split
+        var validation = DataOptions.ValidationRows(data.Samples, data.ValidationRatio);
         return Math.Min(metrics.ProbeSize, validation) >= 2
             ? ValidateOptionsResult.Success
             : ValidateOptionsResult.Fail(string.Create(System.Globalization.CultureInfo.InvariantCulture,
