@@ -13,16 +13,9 @@ namespace MatrixGrokker.Tests.DependencyInjection;
 
 public class AddMatrixGrokkerMetricsTests
 {
-    private static IConfiguration Config(params (string Key, string Value)[] values) =>
-        new ConfigurationBuilder()
-            .AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>("MatrixGrokker:" + v.Key, v.Value)))
-            .Build();
+    private static IConfiguration Config(params (string Key, string Value)[] values) => DiConfig.Of(values);
 
-    private static readonly (string, string)[] Tiny =
-    [
-        ("Model:HiddenDim", "16"), ("Data:Samples", "200"), ("Training:Epochs", "2"), ("Training:BatchSize", "50"),
-        ("Metrics:RunAtEpochEnd", "true"), ("Metrics:ProbeSize", "20"),
-    ];
+    private static readonly (string, string)[] Tiny = [.. DiConfig.Tiny, ("Metrics:RunAtEpochEnd", "true"), ("Metrics:ProbeSize", "20")];
 
     [Fact]
     public void One_call_registers_core_options_analyzers_and_the_configured_svd_backend()

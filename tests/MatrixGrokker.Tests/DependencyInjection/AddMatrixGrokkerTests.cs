@@ -11,15 +11,9 @@ namespace MatrixGrokker.Tests.DependencyInjection;
 
 public class AddMatrixGrokkerTests
 {
-    private static IConfiguration Config(params (string Key, string Value)[] values) =>
-        new ConfigurationBuilder()
-            .AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>("MatrixGrokker:" + v.Key, v.Value)))
-            .Build();
+    private static IConfiguration Config(params (string Key, string Value)[] values) => DiConfig.Of(values);
 
-    private static readonly (string, string)[] Tiny =
-    [
-        ("Model:HiddenDim", "16"), ("Data:Samples", "200"), ("Training:Epochs", "2"), ("Training:BatchSize", "50"),
-    ];
+    private static readonly (string, string)[] Tiny = DiConfig.Tiny;
 
     [Fact]
     public void Options_are_bound_from_the_section_and_unset_values_keep_their_defaults()
