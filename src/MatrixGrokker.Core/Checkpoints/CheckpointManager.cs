@@ -161,11 +161,10 @@ public sealed class CheckpointManager
         snapshot.Metadata.CreatedUtc = DateTimeOffset.UtcNow;
         var image = CheckpointFile.Encode(snapshot);
         var final = Path.Combine(Directory, FileName(snapshot.Metadata.GlobalStep));
-        var temp = final + ".tmp";
         try
         {
             System.IO.Directory.CreateDirectory(Directory);
-            using (var stream = OpenWrite(temp))
+            var flushed = AtomicFile.Write(final, OpenWrite, (stream, temp) =>
             {
                 var half = image.Length / 2;
                 stream.Write(image, 0, half);
@@ -176,25 +175,14 @@ public sealed class CheckpointManager
                 }
 
                 stream.Write(image, half, image.Length - half);
-                if (stream is FileStream file)
-                {
-                    file.Flush(flushToDisk: true);
-                }
-                else
-                {
-                    stream.Flush();
-                }
-            }
-
-            File.Move(temp, final, overwrite: true);
-            if (!DirectoryDurability.Flush(Directory))
+            });
+            if (!flushed)
             {
                 CheckpointLog.DirectoryNotFlushed(_logger, Directory);
             }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
         {
-            TryDelete(temp);
             throw new CheckpointWriteException(final, $"Checkpoint '{final}' could not be written ({ex.Message}); the previous checkpoints are unchanged.", ex);
         }
 
@@ -229,7 +217,7 @@ public sealed class CheckpointManager
         {
             if (!keep.Contains(file))
             {
-                TryDelete(file);
+                AtomicFile.TryDelete(file);
                 _known.Remove(file);
                 CheckpointLog.Deleted(_logger, file);
             }
@@ -274,18 +262,6 @@ public sealed class CheckpointManager
         var name = Path.GetFileNameWithoutExtension(path);
         return name.StartsWith(Prefix, StringComparison.Ordinal)
             && long.TryParse(name.AsSpan(Prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var step) ? step : -1;
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // Best effort: a leftover temporary or surplus file never affects which checkpoint is loaded.
-        }
     }
 }
 

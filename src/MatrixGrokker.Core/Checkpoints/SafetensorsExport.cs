@@ -14,7 +14,8 @@ namespace MatrixGrokker.Checkpoints;
 /// <remarks>
 /// The format: an 8-byte little-endian header length, a JSON header mapping each name to its dtype, shape and byte
 /// range (plus optional string metadata), padded with spaces to a multiple of 8, then the raw little-endian tensor
-/// bytes in header order. The file is written to a temporary name and renamed, like a checkpoint.
+/// bytes in header order. The file is written like a checkpoint: a temporary flushed to disk, renamed over the
+/// target, then the folder fsynced.
 /// </remarks>
 public static class SafetensorsExport
 {
@@ -51,10 +52,9 @@ public static class SafetensorsExport
         }
 
         var header = BuildHeader(tensors, metadata);
-        var temp = path + ".tmp";
         try
         {
-            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+            AtomicFile.Write(path, static temp => new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None), (stream, _) =>
             {
                 Span<byte> length = stackalloc byte[8];
                 BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
@@ -64,19 +64,10 @@ public static class SafetensorsExport
                 {
                     stream.Write(t.Bytes);
                 }
-
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, path, overwrite: true);
+            });
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            if (File.Exists(temp))
-            {
-                File.Delete(temp);
-            }
-
             throw new IOException($"Could not write the safetensors export '{path}' ({ex.Message}); an existing file there is unchanged.", ex);
         }
 
